@@ -1,0 +1,81 @@
+"""QC Call Console: the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. ``config`` overrides what the environment says (tests pass theirs here)."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from console.config import from_environment
+
+    app.config.from_mapping(from_environment(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    _init_extensions(app)
+
+    from console import errors, security
+
+    errors.init_app(app)
+    security.init_app(app)
+
+    from console.admin import bp as admin_bp
+    from console.auth import bp as auth_bp
+    from console.health import bp as health_bp
+    from console.operator import bp as operator_bp
+    from console.qc import bp as qc_bp
+    from console.reports import bp as reports_bp
+
+    for blueprint in (auth_bp, health_bp, operator_bp, qc_bp, admin_bp, reports_bp):
+        app.register_blueprint(blueprint)
+
+    from console import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from console import access, i18n, jobs
+    from console.database import configure_engine
+    from console.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
+
+    redis_url = app.config.get("REDIS_URL")
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        # Shared by every process through Redis; per process without it.
+        app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # home connections change IP; server sessions rule
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        from console.services.auth import load_session_user
+
+        return load_session_user(token, max_age=app.config["PERMANENT_SESSION_LIFETIME"])
+
+    app.before_request(access.enforce_access)
+    jobs.init_app(app)

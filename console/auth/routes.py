@@ -1,0 +1,122 @@
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import HTTPException
+
+from console.access import PUBLIC, SIGNED_IN, access_of, home_url_for, public, signed_in
+from console.auth import bp
+from console.auth.forms import LoginForm, ProfileForm
+from console.extensions import db, limiter
+from console.services import audit
+from console.services import auth as auth_service
+
+
+def _safe_next(target: str | None, user) -> str | None:
+    """A path on this site that the user's role may open: never an open redirect, and never a
+    sign-in that lands on "not allowed"."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    try:
+        endpoint, _args = current_app.url_map.bind("").match(parts.path, method="GET")
+    except HTTPException:
+        return None
+    declared = access_of(endpoint)
+    if declared in (PUBLIC, SIGNED_IN) or (declared and user.role in declared):
+        return target
+    return None
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_key() -> str:
+    # Per address and per account, so one office behind one IP does not lock everyone out.
+    email = auth_service.normalise_email(request.form.get("email", ""))
+    return f"{request.remote_addr}|{email}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(
+    _login_limit,
+    key_func=_login_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_url_for(current_user.role))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = auth_service.authenticate(form.email.data, form.password.data)
+        if user is None:
+            audit.record(
+                "auth.sign_in_failed",
+                details={"email": auth_service.normalise_email(form.email.data)},
+            )
+            db.session.commit()
+            form.password.errors.append(_("Wrong email or password."))
+            return render_template("auth/login.html", form=form), 200
+        next_url = _safe_next(request.args.get("next"), user)
+        session.clear()  # a new session on every sign-in
+        auth_service.start_session(
+            user, ip=request.remote_addr, user_agent=request.headers.get("User-Agent")
+        )
+        db.session.commit()
+        session.permanent = True
+        login_user(user)
+        return redirect(next_url or home_url_for(user.role))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@signed_in
+def logout():
+    auth_service.end_session(current_user, ip=request.remote_addr)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+@signed_in
+def home():
+    return redirect(home_url_for(current_user.role))
+
+
+@bp.get("/auth/csrf-token")
+@signed_in
+def csrf_token():
+    """A fresh CSRF token for a page that stayed open long (renewed by static/console.js)."""
+    return jsonify(token=generate_csrf())
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@signed_in
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        details = audit.changes(
+            current_user,
+            ["locale", "timezone"],
+            {"locale": form.locale.data or None, "timezone": form.timezone.data},
+        )
+        current_user.locale = form.locale.data or None
+        current_user.timezone = form.timezone.data
+        if details:
+            audit.record(
+                "user.profile_changed", actor=current_user, entity=current_user, details=details
+            )
+        db.session.commit()
+        flash(_("Your settings are saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)

@@ -1,0 +1,99 @@
+"""``flask`` commands: demo data, users, and the background worker processes."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from console.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+    app.cli.add_command(worker)
+    app.cli.add_command(cron)
+    app.cli.add_command(demo_logins)
+
+
+@click.command("seed-demo")
+@click.option("--orders", default=600, show_default=True, help="How many orders to generate.")
+@click.option("--seed", default=1, show_default=True, help="Random seed: same seed, same data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
+@with_appcontext
+def seed_demo(orders: int, seed: int, if_empty: bool) -> None:
+    """Fill the database with a deterministic, realistic demo (idempotent)."""
+    from console.demo import seed as demo
+
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("refused: demo data is never loaded in production")
+    if if_empty and not demo.database_is_empty():
+        click.echo("The database already has data; demo not loaded.")
+        return
+    summary = demo.seed_demo(orders=orders, seed=seed)
+    db.session.commit()
+    click.echo(summary)
+
+
+@click.command("demo-logins")
+def demo_logins() -> None:
+    """Print the demo users' sign-in details."""
+    from console.demo.seed import DEMO_PASSWORD, DEMO_USERS
+
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for email, _name, role, *_ in DEMO_USERS:
+        click.echo(f"  {role:<10} {email}")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["operator", "qc", "admin", "supervisor"]), required=True)
+@click.password_option()
+@with_appcontext
+def create_user(email: str, name: str, role: str, password: str) -> None:
+    """Add a user (the first admin of a production install)."""
+    from console.models import Role
+    from console.services.auth import create_user as create
+
+    user = create(email=email, name=name, password=password, role=Role(role))
+    db.session.commit()
+    click.echo(f"created {user.email} ({user.role})")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """An RQ worker with its scheduler (needs REDIS_URL)."""
+    from rq import Worker
+
+    if current_app.task_queue is None:
+        raise click.ClickException("REDIS_URL is not set: jobs run inside the web process")
+    # Each job runs in a forked child: it must not inherit the parent's database connections.
+    db.engine.dispose()
+    Worker([current_app.task_queue], connection=current_app.redis).work(
+        burst=burst, with_scheduler=True
+    )
+
+
+@click.command("cron")
+@with_appcontext
+def cron() -> None:
+    """Enqueue the periodic jobs on schedule (run one of these per deployment; needs REDIS_URL)."""
+    from rq.cron import CronScheduler
+
+    from console.jobs import DEFAULT_QUEUE, PERIODIC, resolve
+
+    if current_app.redis is None:
+        raise click.ClickException("REDIS_URL is not set: periodic jobs run inside the web process")
+    scheduler = CronScheduler(connection=current_app.redis, name="console-cron")
+    for periodic in PERIODIC:
+        scheduler.register(
+            resolve(periodic.func),
+            DEFAULT_QUEUE,
+            interval=periodic.interval,
+            job_timeout=periodic.timeout,
+        )
+    scheduler.start()

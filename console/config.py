@@ -1,0 +1,84 @@
+"""Configuration read from the environment.
+
+The embedded default (no environment at all) is a single SQLite file and in-process jobs, so a
+laptop runs the whole console with `make run`. Production sets ``CONSOLE_ENV=production`` plus
+``SECRET_KEY``, ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """A key generated once into ``instance/`` so sessions survive restarts of the embedded app."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+class ConfigError(RuntimeError):
+    """The environment is not fit to run the console (said before the first request)."""
+
+
+def from_environment(instance_path: Path) -> dict:
+    env = os.environ
+    production = env.get("CONSOLE_ENV", "development").lower() == "production"
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'console.db'}"
+    if database_url.startswith("postgres://"):  # the form many hosts hand out
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+
+    secret_key = env.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when CONSOLE_ENV=production")
+        secret_key = _secret_key(instance_path)
+
+    https = _bool(env.get("CONSOLE_HTTPS"), default=production)
+    return {
+        "PRODUCTION": production,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        # Sessions: a working shift is long; the server-side session row is what really ends one.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("SESSION_HOURS", "12"))),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "CONSOLE_HTTPS": https,
+        # A CSRF token lives as long as the shift; an older page renews it (see static/console.js)
+        # and an expired one gets a "reload" prompt, never a bare 400.
+        "WTF_CSRF_TIME_LIMIT": int(env.get("CSRF_HOURS", "12")) * 3600,
+        "WTF_CSRF_SSL_STRICT": https,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "CONSOLE_LANGUAGES": ["en", "ru"],
+        "DEFAULT_USER_TIMEZONE": env.get("DEFAULT_USER_TIMEZONE", "Europe/Moscow"),
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    }
+
+
+def _engine_options(database_url: str) -> dict:
+    if database_url.startswith("sqlite"):
+        # Several gunicorn workers share one file: wait for the write lock instead of failing.
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

@@ -1,0 +1,79 @@
+"""The domain model. Import models from here: ``from console.models import Order``."""
+
+from console.models.audit import AuditEntry, AuditLogIsAppendOnly
+from console.models.base import utcnow
+from console.models.calls import (
+    CallAttempt,
+    CallOutcome,
+    CallTask,
+    OperatorPause,
+    PauseReason,
+    Response,
+    ResponseAnswer,
+    TaskStatus,
+)
+from console.models.catalog import Client, ClientHoliday, Technician, TechnicianStatus, WorkType
+from console.models.complaints import (
+    ActionKind,
+    Complaint,
+    ComplaintAction,
+    ComplaintEvent,
+    ComplaintKind,
+    ComplaintSource,
+    ComplaintStatus,
+    Validity,
+)
+from console.models.customers import Customer, CustomerPhone
+from console.models.orders import Order, RepeatRepairSource, RepeatRepairState
+from console.models.scripts import (
+    AnswerOption,
+    CallScript,
+    PublishedVersionChanged,
+    Question,
+    QuestionKind,
+    ScriptStatus,
+    ScriptVersion,
+)
+from console.models.users import Role, User, UserSession
+
+__all__ = [
+    "ActionKind",
+    "AnswerOption",
+    "AuditEntry",
+    "AuditLogIsAppendOnly",
+    "CallAttempt",
+    "CallOutcome",
+    "CallScript",
+    "CallTask",
+    "Client",
+    "ClientHoliday",
+    "Complaint",
+    "ComplaintAction",
+    "ComplaintEvent",
+    "ComplaintKind",
+    "ComplaintSource",
+    "ComplaintStatus",
+    "Customer",
+    "CustomerPhone",
+    "OperatorPause",
+    "Order",
+    "PauseReason",
+    "PublishedVersionChanged",
+    "Question",
+    "QuestionKind",
+    "RepeatRepairSource",
+    "RepeatRepairState",
+    "Response",
+    "ResponseAnswer",
+    "Role",
+    "ScriptStatus",
+    "ScriptVersion",
+    "TaskStatus",
+    "Technician",
+    "TechnicianStatus",
+    "User",
+    "UserSession",
+    "Validity",
+    "WorkType",
+    "utcnow",
+]

@@ -1,0 +1,158 @@
+"""Complaint tickets: created from a negative answer (or by hand), triaged by QC under deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from console.extensions import db
+from console.models.base import JSONType, Money, UTCDateTime, enum_column
+
+
+class ComplaintKind(StrEnum):
+    COMPLAINT = "complaint"
+    POACHING = "poaching"  # the anti-poaching case (DOMAIN.md, 003)
+
+
+class ComplaintSource(StrEnum):
+    CALL = "call"
+    MANUAL = "manual"  # the customer called or wrote in
+
+
+class ComplaintStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    WAITING_CUSTOMER = "waiting_customer"  # the SLA clock pauses
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    MERGED = "merged"
+
+
+class Validity(StrEnum):
+    VALID = "valid"
+    INVALID = "invalid"
+
+
+class Complaint(db.Model):
+    """``snapshot`` freezes the parent order as it was (customer, phones, vehicle or address, work
+    type, technician, amount, dates, the answers given): later edits of the order don't rewrite
+    the complaint's history."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        # One complaint per response and category (operator console, "on submit").
+        UniqueConstraint("response_id", "category"),
+        Index("ix_complaints_status_created", "status", "created_at"),
+        Index("ix_complaints_assignee_status", "assignee_id", "status"),
+        Index("ix_complaints_client_created", "client_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # shown as "#311"
+    kind: Mapped[ComplaintKind] = mapped_column(
+        enum_column(ComplaintKind), default=ComplaintKind.COMPLAINT, nullable=False
+    )
+    category: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    source: Mapped[ComplaintSource] = mapped_column(enum_column(ComplaintSource), nullable=False)
+    status: Mapped[ComplaintStatus] = mapped_column(
+        enum_column(ComplaintStatus), default=ComplaintStatus.NEW, nullable=False
+    )
+    summary: Mapped[str | None] = mapped_column(Text)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), nullable=False, index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), nullable=False)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"), index=True)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))
+    snapshot: Mapped[dict] = mapped_column(JSONType, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Triage.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    department: Mapped[str | None] = mapped_column(String(64))
+    # Deadlines (SLA): first answer to the customer within 12 h (DOMAIN.md, 001), resolution later.
+    first_answer_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    first_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Decision.
+    validity: Mapped[Validity | None] = mapped_column(enum_column(Validity))
+    validity_reason: Mapped[str | None] = mapped_column(Text)
+    cause_category: Mapped[str | None] = mapped_column(String(64))
+    responsible_technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"))
+    responsible_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+
+    order = relationship("Order")
+    client = relationship("Client")
+    customer = relationship("Customer")
+    technician = relationship("Technician", foreign_keys=[technician_id])
+    responsible_technician = relationship("Technician", foreign_keys=[responsible_technician_id])
+    response = relationship("Response")
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    responsible_user = relationship("User", foreign_keys=[responsible_user_id])
+    merged_into = relationship("Complaint", remote_side=[id])
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id"
+    )
+    actions: Mapped[list[ComplaintAction]] = relationship(
+        back_populates="complaint", order_by="ComplaintAction.id"
+    )
+
+
+class ComplaintEvent(db.Model):
+    """The complaint's timeline: created, assigned, note, customer contact, classified, action,
+    resolved, closed, reopened, merged, deadline warning... Append-only."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id"), nullable=False, index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the system
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    body: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict | None] = mapped_column(JSONType)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+    actor = relationship("User")
+
+
+class ActionKind(StrEnum):
+    FINE = "fine"
+    REFUND = "refund"  # for poaching: recorded as a deduction from the technician
+    GOODWILL = "goodwill"
+    REDO = "redo"
+    BLOCK = "block"
+
+
+class ComplaintAction(db.Model):
+    """What was done about a valid (or goodwill-worthy) complaint; fines and refunds charged to a
+    technician are summed for pay and KPI."""
+
+    __tablename__ = "complaint_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id"), nullable=False, index=True
+    )
+    kind: Mapped[ActionKind] = mapped_column(enum_column(ActionKind), nullable=False)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    charged_technician_id: Mapped[int | None] = mapped_column(
+        ForeignKey("technicians.id"), index=True
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="actions")
+    charged_technician = relationship("Technician")

@@ -1,0 +1,73 @@
+"""The parent record of a finished job, with what QC needs to remind the customer of."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from console.extensions import db
+from console.models.base import Money, TimestampMixin, UTCDateTime, enum_column
+
+
+class RepeatRepairSource(StrEnum):
+    BOOKING = "booking"  # same customer and vehicle/address within 14 days (DOMAIN.md, 000)
+    ANSWER = "answer"  # a survey answer marked repeat_repair
+
+
+class RepeatRepairState(StrEnum):
+    POSSIBLE = "possible"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class Order(TimestampMixin, db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("client_id", "external_id"),
+        Index("ix_orders_customer_completed", "customer_id", "completed_at"),
+        Index("ix_orders_technician_completed", "technician_id", "completed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), nullable=False)
+    external_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False)
+    # The number given on this order (E.164); the customer may have several.
+    phone: Mapped[str | None] = mapped_column(String(20))
+    work_type_id: Mapped[int] = mapped_column(ForeignKey("work_types.id"), nullable=False)
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"))
+    description: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    # A car-repair order has a vehicle; a home-services order has an address.
+    vehicle_make_model: Mapped[str | None] = mapped_column(String(120))
+    vehicle_plate: Mapped[str | None] = mapped_column(String(20), index=True)
+    vehicle_vin: Mapped[str | None] = mapped_column(String(17))
+    vehicle_mileage_km: Mapped[int | None]
+    address: Mapped[str | None] = mapped_column(String(300))
+    # QC notes shown before the call (DOMAIN.md, 001).
+    qc_breakin_advice: Mapped[str | None] = mapped_column(Text)
+    qc_declined_repairs: Mapped[str | None] = mapped_column(Text)
+    # "Possible repeat repair": set by the system only, never edited by hand (DOMAIN.md, 000).
+    repeat_repair_state: Mapped[RepeatRepairState | None] = mapped_column(
+        enum_column(RepeatRepairState)
+    )
+    repeat_repair_source: Mapped[RepeatRepairSource | None] = mapped_column(
+        enum_column(RepeatRepairSource)
+    )
+    repeat_of_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    # Set when the order arrived for a technician who was already blocked (anti-poaching).
+    blocked_technician_flag: Mapped[bool] = mapped_column(default=False, nullable=False)
+
+    client = relationship("Client")
+    customer = relationship("Customer")
+    work_type = relationship("WorkType")
+    technician = relationship("Technician")
+    repeat_of = relationship("Order", remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Order {self.external_id}>"

@@ -1,0 +1,51 @@
+"""Record who changed what in the append-only audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+
+from console.extensions import db
+from console.models import AuditEntry, utcnow
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    entity: Any = None,
+    details: dict | None = None,
+    ip: str | None = None,
+) -> AuditEntry:
+    """Add an audit entry to the session (the caller commits with the change it describes)."""
+    if ip is None and has_request_context():
+        ip = request.remote_addr
+    entry = AuditEntry(
+        at=utcnow(),
+        actor_id=getattr(actor, "id", None)
+        if actor is not None and actor.is_authenticated
+        else None,
+        action=action,
+        entity_type=type(entity).__name__ if entity is not None else None,
+        entity_id=str(entity.id) if entity is not None else None,
+        details=details,
+        ip=ip,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def changes(obj, fields: list[str], new_values: dict) -> dict:
+    """``{"field": [old, new]}`` for the fields whose value differs, as JSON-safe strings."""
+    out = {}
+    for field in fields:
+        if field in new_values and getattr(obj, field) != new_values[field]:
+            out[field] = [_plain(getattr(obj, field)), _plain(new_values[field])]
+    return out
+
+
+def _plain(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

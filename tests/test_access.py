@@ -1,0 +1,96 @@
+"""Every endpoint declares who may use it; nobody reaches anything without signing in."""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+from console.access import PUBLIC, SIGNED_IN, access_of
+from console.models import AuditEntry, Role
+
+PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
+
+
+def sample_requests(app):
+    """(endpoint, method, url) for every rule, with placeholder values for its arguments."""
+    out = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint == "static":
+                continue
+            values = {}
+            for arg in rule.arguments:
+                converter = rule._converters[arg]
+                items = getattr(converter, "items", None)  # any(...) converters
+                values[arg] = next(iter(items)) if items else 1
+            url = url_for(rule.endpoint, **values)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                out.append((rule.endpoint, method, url))
+    return out
+
+
+def test_every_endpoint_declares_its_access(app):
+    undeclared = [endpoint for endpoint in app.view_functions if access_of(endpoint) is None]
+    assert undeclared == []
+
+
+def test_only_login_health_and_static_are_public(app):
+    public = {e for e in app.view_functions if access_of(e) == PUBLIC}
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_nothing_but_public_endpoints_answers_without_sign_in(app, client):
+    for endpoint, method, url in sample_requests(app):
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        response = client.open(url, method=method)
+        if method == "GET":
+            assert response.status_code == 302, (endpoint, method, response.status_code)
+            assert "/login" in response.headers["Location"]
+        else:
+            assert response.status_code == 401, (endpoint, method, response.status_code)
+
+
+def test_htmx_request_without_session_gets_401_not_the_login_page(app, client):
+    response = client.get("/operator/", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Retarget"] == "#notices"
+    assert "Sign in again" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_is_refused_where_it_does_not_belong(app, client, login_as, role, db):
+    login_as(role)
+    checked = 0
+    for endpoint, method, url in sample_requests(app):
+        declared = access_of(endpoint)
+        if declared in (PUBLIC, SIGNED_IN):
+            continue
+        response = client.open(url, method=method)
+        if role in declared:
+            assert response.status_code != 403, (role, endpoint, method)
+        else:
+            assert response.status_code == 403, (role, endpoint, method, response.status_code)
+            checked += 1
+    assert checked > 0
+    refused = db.session.query(AuditEntry).filter_by(action="access.refused").count()
+    assert refused == checked  # every refusal is in the audit log
+
+
+@pytest.mark.parametrize(
+    ("role", "home"),
+    [
+        (Role.OPERATOR, "/operator/"),
+        (Role.QC, "/qc/"),
+        (Role.ADMIN, "/admin/"),
+        (Role.SUPERVISOR, "/reports/live"),
+    ],
+)
+def test_each_role_lands_on_its_home_page(client, make_user, role, home):
+    user = make_user(role)
+    response = client.post(
+        "/login", data={"email": user.email, "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == home
+    assert client.get(home).status_code == 200
