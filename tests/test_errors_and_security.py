@@ -153,3 +153,20 @@ def login_as_with_csrf(client, login_as, role):
         return login_as(role)
     finally:
         current_app.config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.mark.parametrize("app_config", [{"PROPAGATE_EXCEPTIONS": False}])
+def test_an_unexpected_error_is_a_calm_500_page_and_fragment(app, client, app_config):
+    from console.access import public
+
+    @public
+    def explode():
+        raise RuntimeError("bug")
+
+    app.add_url_rule("/explode", view_func=explode)
+    response = client.get("/explode")
+    assert response.status_code == 500
+    assert "An unexpected error happened. It has been logged." in response.get_data(as_text=True)
+    fragment = client.get("/explode", headers={"HX-Request": "true"})
+    assert fragment.status_code == 500
+    assert fragment.headers["HX-Retarget"] == "#notices"
