@@ -9,6 +9,7 @@ export FLASK_APP := console
 
 run: setup db
 	@$(BIN)/flask seed-demo --if-empty
+	@$(BIN)/flask scripts load scripts_config/*.yaml
 	@echo
 	@$(BIN)/flask demo-logins
 	@echo

@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(cron)
     app.cli.add_command(demo_logins)
+    app.cli.add_command(scripts)
 
 
 @click.command("seed-demo")
@@ -97,3 +98,41 @@ def cron() -> None:
             job_timeout=periodic.timeout,
         )
     scheduler.start()
+
+
+@click.group("scripts")
+def scripts() -> None:
+    """Call scripts defined in YAML files (scripts_config/)."""
+
+
+@scripts.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def scripts_load(paths: tuple[str, ...]) -> None:
+    """Validate the files and publish each changed one as a new version (all or nothing)."""
+    from console.services import scripts as script_service
+
+    try:
+        results = script_service.load_files(list(paths))
+    except script_service.ScriptFilesInvalid as exc:
+        db.session.rollback()
+        for line in exc.lines:
+            click.echo(line, err=True)
+        raise click.ClickException(f"{len(exc.lines)} problem(s); nothing was loaded") from None
+    db.session.commit()
+    for result in results:
+        state = f"published version {result.version}" if result.version else "unchanged"
+        click.echo(f"{result.key}: {state} ({result.path})")
+
+
+@scripts.command("export")
+@click.argument("key")
+@with_appcontext
+def scripts_export(key: str) -> None:
+    """Print a script's current version as YAML (it loads back to the same script)."""
+    from console.services import scripts as script_service
+
+    try:
+        click.echo(script_service.export_yaml(key), nl=False)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None

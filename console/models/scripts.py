@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from console.extensions import db
@@ -66,13 +66,14 @@ class ScriptVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     script_id: Mapped[int] = mapped_column(ForeignKey("call_scripts.id"), nullable=False)
     number: Mapped[int] = mapped_column(nullable=False)
+    # The language the texts are written in; dates in placeholders are formatted in it.
+    language: Mapped[str] = mapped_column(String(8), default="en", nullable=False)
     intro: Mapped[str] = mapped_column(Text, default="", nullable=False)
     closing: Mapped[str] = mapped_column(Text, default="", nullable=False)
     # Hash of the canonical definition: loading an unchanged YAML file publishes nothing new.
     content_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    # active_history: the flush guard below must see the value before this change.
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, active_history=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
 
@@ -147,25 +148,29 @@ def _version_of(target) -> ScriptVersion | None:
     return None
 
 
-def _published_before_this_flush(version: ScriptVersion) -> bool:
-    state = db.inspect(version)
-    if state.pending or state.transient:
+def _published_in_database(session, version: ScriptVersion, cache: dict) -> bool:
+    """Whether the stored row is published: the database, not the session, is the judge."""
+    if version.id is None:
         return False
-    history = state.attrs.published_at.history
-    if history.unchanged:
-        return history.unchanged[0] is not None
-    if history.deleted:
-        return history.deleted[0] is not None
-    return version.published_at is not None  # not loaded, so not changed either
+    if version.id not in cache:
+        with session.no_autoflush:
+            cache[version.id] = (
+                session.execute(
+                    select(ScriptVersion.published_at).where(ScriptVersion.id == version.id)
+                ).scalar()
+                is not None
+            )
+    return cache[version.id]
 
 
 @event.listens_for(Session, "before_flush")
 def _freeze_published_versions(session, _flush_context, _instances):
     """A published version is immutable: refuse any flush that adds to, changes or deletes it.
     Stamping ``published_at`` on a draft is the one change allowed (that is publishing)."""
+    published: dict[int, bool] = {}
     for obj in (*session.new, *session.dirty, *session.deleted):
         version = _version_of(obj)
-        if version is None or not _published_before_this_flush(version):
+        if version is None or not _published_in_database(session, version, published):
             continue
         if obj in session.new or obj in session.deleted or session.is_modified(obj):
             raise PublishedVersionChanged(f"script version {version.id} is published")

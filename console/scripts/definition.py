@@ -1,0 +1,407 @@
+"""The script definition: parse (YAML with line numbers), check, normalise, hash, diff.
+
+Every problem is reported with where it is (``questions[2].options[1].key``) and, for a file,
+its line, so ``flask scripts load`` can print ``file:line: message`` for each and change nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from console.scripts.placeholders import PLACEHOLDERS, unknown_placeholders
+from console.scripts.question_types import QUESTION_TYPES, question_type
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "scripts_config" / "schema.json"
+
+CONTACTS_KEY = "contacts"
+# Every script asks this (DOMAIN.md, 003). Only the wording may change; "yes" opens the
+# anti-poaching case and can't be switched off.
+CONTACTS_QUESTION = {
+    "key": CONTACTS_KEY,
+    "text": "Did the technician leave you personal contact details, to do work privately later?",
+    "kind": "yesno",
+    "weight": 0,
+    "required": True,
+    "show_if": None,
+    "note": (
+        "Please remember: no warranty is given for work a technician does privately, outside "
+        "{client.name}. For any future job, book through us."
+    ),
+    "options": [
+        {"key": "no", "label": "No", "points": 1},
+        {"key": "yes", "label": "Yes", "points": 0, "poaching": True},
+    ],
+}
+CONTACTS_WORDING = ("text", "note")  # and the options' labels
+
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Problem:
+    path: Path_
+    message: str
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        out = ""
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        return out
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.path else self.message
+
+
+@dataclass
+class Parsed:
+    definition: dict | None
+    problems: list[Problem] = field(default_factory=list)
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int | None:
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return None
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def parse_yaml(text: str) -> Parsed:
+    """YAML text -> definition dict, remembering the line of every key and list item."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        return Parsed(None, [Problem((), f"malformed YAML: {problem}", line)])
+    if node is None:
+        return Parsed(None, [Problem((), "the file is empty", 1)])
+    parsed = Parsed(None)
+    _walk(node, (), parsed)
+    parsed.definition = yaml.safe_load(text)
+    if not isinstance(parsed.definition, dict):
+        parsed.problems.append(Problem((), "a script file must be a mapping of fields", 1))
+        parsed.definition = None
+    return parsed
+
+
+def _walk(node, path: Path_, parsed: Parsed) -> None:
+    parsed.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                parsed.problems.append(
+                    Problem(path, f"duplicate field {key!r}", key_node.start_mark.line + 1)
+                )
+            seen.add(key)
+            parsed.lines[(*path, key)] = key_node.start_mark.line + 1
+            _walk(value_node, (*path, key), parsed)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), parsed)
+
+
+# --- checking ------------------------------------------------------------------------------
+
+
+@cache
+def _schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    if error.validator == "enum" and error.path and error.path[-1] == "kind":
+        kinds = ", ".join(QUESTION_TYPES)
+        return f"unknown kind {error.instance!r}; expected one of: {kinds}"
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        message = "unknown field " + ", ".join(repr(e) for e in extra)
+        if any(" " in str(e) for e in extra):
+            message += " (a text with a comma inside {...} must be in quotes)"
+        return message
+    if error.validator == "minItems" and error.path and error.path[-1] == "any_of":
+        return "show_if needs at least one answer of the earlier question"
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    return error.message
+
+
+def check(definition: dict) -> list[Problem]:
+    """Every problem of a definition, schema first; rules only when the shape is right."""
+    validator = jsonschema.Draft202012Validator(_schema())
+    problems = [
+        Problem(tuple(e.absolute_path), _schema_message(e))
+        for e in sorted(validator.iter_errors(definition), key=lambda e: list(e.absolute_path))
+    ]
+    if problems:
+        return problems
+    return _rule_problems(definition)
+
+
+def _rule_problems(definition: dict) -> list[Problem]:
+    problems: list[Problem] = []
+    for field_name in ("intro", "closing"):
+        for name in unknown_placeholders(definition.get(field_name) or ""):
+            problems.append(Problem((field_name,), _unknown_placeholder(name)))
+
+    seen: dict[str, int] = {}
+    options_of: dict[str, list[str]] = {}
+    for qi, question in enumerate(definition["questions"]):
+        path = ("questions", qi)
+        key = question["key"]
+        if key in seen:
+            problems.append(
+                Problem(
+                    (*path, "key"), f"duplicate question key {key!r} (see question {seen[key] + 1})"
+                )
+            )
+        kind = question_type(question["kind"])
+        option_keys = [str(o["key"]) for o in question.get("options", [])]
+        for message in kind.option_problems(option_keys):
+            problems.append(Problem((*path, "options"), message))
+        dupes = sorted({k for k in option_keys if option_keys.count(k) > 1})
+        for dupe in dupes:
+            problems.append(Problem((*path, "options"), f"duplicate option key {dupe!r}"))
+        for name in unknown_placeholders(question["text"]) + unknown_placeholders(
+            question.get("note") or ""
+        ):
+            problems.append(Problem((*path, "text"), _unknown_placeholder(name)))
+        for oi, option in enumerate(question.get("options", [])):
+            for name in unknown_placeholders(option["label"]):
+                problems.append(
+                    Problem((*path, "options", oi, "label"), _unknown_placeholder(name))
+                )
+        show_if = question.get("show_if")
+        if show_if:
+            target = show_if["question"]
+            if target == key:
+                problems.append(Problem((*path, "show_if"), "a question cannot depend on itself"))
+            elif target not in seen:
+                later = any(q["key"] == target for q in definition["questions"][qi + 1 :])
+                problems.append(
+                    Problem(
+                        (*path, "show_if", "question"),
+                        f"show_if points forward to {target!r}: it must name an earlier question"
+                        if later
+                        else f"show_if names unknown question {target!r}",
+                    )
+                )
+            else:
+                for option_key in map(str, show_if["any_of"]):
+                    if option_key not in options_of[target]:
+                        problems.append(
+                            Problem(
+                                (*path, "show_if", "any_of"),
+                                f"show_if names unknown option {option_key!r} of {target!r}",
+                            )
+                        )
+        seen.setdefault(key, qi)
+        options_of[key] = option_keys
+        if key == CONTACTS_KEY:
+            problems.extend(_contacts_problems(question, path))
+    return problems
+
+
+def _contacts_problems(question: dict, path: Path_) -> list[Problem]:
+    problems = []
+    if question["kind"] != "yesno":
+        problems.append(Problem((*path, "kind"), "the contacts question is a yesno question"))
+        return problems
+    yes_at = next((i for i, o in enumerate(question["options"]) if o["key"] == "yes"), None)
+    if yes_at is not None and not question["options"][yes_at].get("poaching"):
+        problems.append(
+            Problem(
+                (*path, "options", yes_at),
+                "the contacts question's 'yes' option must have poaching: true "
+                "(it opens the anti-poaching case)",
+            )
+        )
+    if question.get("show_if"):
+        problems.append(Problem((*path, "show_if"), "the contacts question is always asked"))
+    return problems
+
+
+def _unknown_placeholder(name: str) -> str:
+    known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+    return f"unknown placeholder {{{name}}}; known: {known}"
+
+
+# --- normal form ---------------------------------------------------------------------------
+
+
+def _number(value) -> int | float:
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation:
+        return 0
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def normalise(definition: dict) -> dict:
+    """The canonical form: every field present, in a fixed order, numbers tidy, and the contacts
+    question added when the file did not have it. Assumes ``check`` found nothing."""
+    questions = [_normal_question(q) for q in definition["questions"]]
+    if not any(q["key"] == CONTACTS_KEY for q in questions):
+        questions.append(_normal_question(CONTACTS_QUESTION))
+    return {
+        "key": definition["key"],
+        "name": definition["name"],
+        "client": definition.get("client"),
+        "work_type": definition.get("work_type"),
+        "language": definition.get("language") or "en",
+        "intro": definition.get("intro") or "",
+        "questions": questions,
+        "closing": definition.get("closing") or "",
+    }
+
+
+def _normal_question(q: dict) -> dict:
+    out = {
+        "key": q["key"],
+        "text": q["text"],
+        "kind": q["kind"],
+        "weight": _number(q.get("weight", 1)),
+        "required": bool(q.get("required", False)),
+        "show_if": (
+            {
+                "question": q["show_if"]["question"],
+                "any_of": [str(k) for k in q["show_if"]["any_of"]],
+            }
+            if q.get("show_if")
+            else None
+        ),
+        "note": q.get("note") or None,
+        "options": [_normal_option(o) for o in q.get("options", [])],
+    }
+    if q["kind"] == "scale":
+        out["low_label"] = q.get("low_label") or None
+        out["high_label"] = q.get("high_label") or None
+    return out
+
+
+def _normal_option(o: dict) -> dict:
+    return {
+        "key": str(o["key"]),
+        "label": o["label"],
+        "points": _number(o.get("points", 0)),
+        "complaint": o.get("complaint") or None,
+        "poaching": bool(o.get("poaching", False)),
+        "repeat_repair": bool(o.get("repeat_repair", False)),
+        "comment_required": bool(o.get("comment_required", False)),
+    }
+
+
+# The script's name and assignment are settings of the script, applied at once; a version is
+# what the operator reads and what scores.
+SCRIPT_SETTINGS = ("key", "name", "client", "work_type")
+
+
+def content_hash(definition: dict) -> str:
+    """Hash of what the operator sees and what scores: a new version only when this changes."""
+    body = {k: v for k, v in definition.items() if k not in SCRIPT_SETTINGS}
+    blob = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+# --- YAML out ------------------------------------------------------------------------------
+
+
+def to_yaml(definition: dict) -> str:
+    """Readable YAML that loads back to the same definition (defaults left out)."""
+    out: dict = {
+        "key": definition["key"],
+        "name": definition["name"],
+        "client": definition.get("client"),
+        "work_type": definition.get("work_type"),
+        "language": definition.get("language", "en"),
+        "intro": definition.get("intro", ""),
+        "questions": [],
+        "closing": definition.get("closing", ""),
+    }
+    for q in definition["questions"]:
+        item = {"key": q["key"], "text": q["text"], "kind": q["kind"], "weight": q["weight"]}
+        if q["required"]:
+            item["required"] = True
+        if q.get("show_if"):
+            item["show_if"] = q["show_if"]
+        if q.get("note"):
+            item["note"] = q["note"]
+        for end in ("low_label", "high_label"):
+            if q.get(end):
+                item[end] = q[end]
+        if q["options"]:
+            item["options"] = [
+                {k: v for k, v in o.items() if k in ("key", "label", "points") or v}
+                for o in q["options"]
+            ]
+        out["questions"].append(item)
+    return yaml.safe_dump(out, allow_unicode=True, sort_keys=False, width=100)
+
+
+# --- what changed --------------------------------------------------------------------------
+
+
+def diff(old: dict | None, new: dict) -> list[str]:
+    """Plain sentences saying what changed between two normalised definitions."""
+    if old is None:
+        return [f"First version: {len(new['questions'])} questions."]
+    changes = []
+    for name in ("language", "intro", "closing"):
+        if old.get(name) != new.get(name):
+            changes.append(f"{name.replace('_', ' ').capitalize()} changed.")
+    old_q = {q["key"]: q for q in old["questions"]}
+    new_q = {q["key"]: q for q in new["questions"]}
+    for key in new_q.keys() - old_q.keys():
+        changes.append(f"Question {key!r} added.")
+    for key in old_q.keys() - new_q.keys():
+        changes.append(f"Question {key!r} removed.")
+    common = [k for k in new_q if k in old_q]
+    if [k for k in [q["key"] for q in old["questions"]] if k in new_q] != common:
+        changes.append("Questions reordered.")
+    for key in common:
+        changes.extend(_question_diff(key, old_q[key], new_q[key]))
+    return changes
+
+
+def _question_diff(key: str, old: dict, new: dict) -> list[str]:
+    out = []
+    fields = ("text", "kind", "weight", "required", "show_if", "note", "low_label", "high_label")
+    for name in fields:
+        if old.get(name) != new.get(name):
+            if name in ("weight", "required", "kind"):
+                out.append(f"Question {key!r}: {name} {old.get(name)} → {new.get(name)}.")
+            else:
+                out.append(f"Question {key!r}: {name.replace('_', ' ')} changed.")
+    old_o = {o["key"]: o for o in old["options"]}
+    new_o = {o["key"]: o for o in new["options"]}
+    for okey in new_o.keys() - old_o.keys():
+        out.append(f"Question {key!r}: option {okey!r} added.")
+    for okey in old_o.keys() - new_o.keys():
+        out.append(f"Question {key!r}: option {okey!r} removed.")
+    for okey in [k for k in new_o if k in old_o]:
+        for name, value in new_o[okey].items():
+            if old_o[okey].get(name) != value:
+                if name == "label":
+                    out.append(f"Question {key!r}, option {okey!r}: label changed.")
+                else:
+                    out.append(
+                        f"Question {key!r}, option {okey!r}: {name.replace('_', ' ')} "
+                        f"{old_o[okey].get(name)} → {value}."
+                    )
+    return out

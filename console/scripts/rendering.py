@@ -1,0 +1,86 @@
+"""What the operator sees for a script and an order: texts filled, questions shown or hidden by
+the answers so far, and what the ticked answers will create. The constructor's live preview and
+the call screen render the same thing from here (``templates/scripts/_script.html``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from console.scripts import placeholders
+from console.scripts.scoring import (
+    Answers,
+    Consequence,
+    ScoreResult,
+    consequences,
+    missing_answers,
+    score,
+    shown_questions,
+)
+
+
+@dataclass
+class ScriptView:
+    intro: str
+    closing: str
+    questions: list[dict]
+    answers: Answers
+    score: ScoreResult
+    consequences: list[Consequence]
+    missing: dict[str, str] = field(default_factory=dict)
+    language: str = "en"
+
+
+def answers_from_form(definition: dict, form: MultiDict) -> Answers:
+    """``q-<key>`` carries ticked option keys, ``t-<key>`` the text of a question."""
+    answers: Answers = {}
+    for question in definition["questions"]:
+        key = question["key"]
+        valid = {o["key"] for o in question["options"]}
+        chosen = [k for k in form.getlist(f"q-{key}") if k in valid]
+        if question["kind"] != "multi":
+            chosen = chosen[:1]
+        text = (form.get(f"t-{key}") or "").strip()
+        if chosen or text:
+            answers[key] = {"options": chosen, "text": text or None}
+    return answers
+
+
+def view(
+    definition: dict, order=None, answers: Answers | None = None, *, check=False
+) -> ScriptView:
+    answers = answers or {}
+    language = definition.get("language", "en")
+    values = placeholders.values_for(order, language) if order is not None else {}
+
+    def fill(text):
+        return placeholders.fill(text, values) if values else (text or "")
+
+    visible = {q["key"] for q in shown_questions(definition, answers)}
+    questions = []
+    for q in definition["questions"]:
+        chosen = set((answers.get(q["key"]) or {}).get("options") or [])
+        questions.append(
+            q
+            | {
+                "text": fill(q["text"]),
+                "note": fill(q.get("note")) if q.get("note") else None,
+                "visible": q["key"] in visible,
+                "text_answer": (answers.get(q["key"]) or {}).get("text") or "",
+                "options": [
+                    o | {"label": fill(o["label"]), "ticked": o["key"] in chosen}
+                    for o in q["options"]
+                ],
+            }
+        )
+    return ScriptView(
+        intro=fill(definition.get("intro")),
+        closing=fill(definition.get("closing")),
+        questions=questions,
+        answers=answers,
+        score=score(definition, answers),
+        consequences=consequences(definition, answers),
+        missing=missing_answers(definition, answers) if check else {},
+        language=language,
+    )
