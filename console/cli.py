@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cron)
     app.cli.add_command(demo_logins)
     app.cli.add_command(scripts)
+    app.cli.add_command(calls)
 
 
 @click.command("seed-demo")
@@ -136,3 +137,17 @@ def scripts_export(key: str) -> None:
         click.echo(script_service.export_yaml(key), nl=False)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@click.group("calls")
+def calls() -> None:
+    """The call list."""
+
+
+@calls.command("generate")
+@with_appcontext
+def calls_generate() -> None:
+    """Add a follow-up call for every recently completed order that has none (idempotent)."""
+    from console.services.call_list import generate_due_calls
+
+    click.echo(generate_due_calls())

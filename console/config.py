@@ -61,6 +61,9 @@ def from_environment(instance_path: Path) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("SESSION_HOURS", "12"))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # The cookie is not re-sent on every autosave; the server-side session row is what
+        # tracks activity (its last-seen time) and what ends a session.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SESSION_COOKIE_SECURE": https,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "CONSOLE_HTTPS": https,
@@ -74,6 +77,15 @@ def from_environment(instance_path: Path) -> dict:
         "CONSOLE_LANGUAGES": ["en", "ru"],
         "DEFAULT_USER_TIMEZONE": env.get("DEFAULT_USER_TIMEZONE", "Europe/Moscow"),
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        # The call list (operator console).
+        "CALL_DELAY_DAYS": int(env.get("CALL_DELAY_DAYS", "3")),  # DOMAIN.md, 001: 3 or 7
+        "CALL_MAX_AGE_DAYS": int(env.get("CALL_MAX_AGE_DAYS", "30")),  # older orders: no call
+        "CALL_MAX_ATTEMPTS": int(env.get("CALL_MAX_ATTEMPTS", "4")),
+        "CALL_LEASE_SECONDS": int(env.get("CALL_LEASE_SECONDS", "300")),
+        "CALL_RETRY_MINUTES": {"no_answer": 180, "busy": 30, "voicemail": 180},
+        # Complaints (QC desk): first answer within 12 hours (DOMAIN.md, 001).
+        "COMPLAINT_ANSWER_HOURS": 12,
+        "COMPLAINT_RESOLUTION_DAYS": 3,
     }
 
 

@@ -32,9 +32,10 @@ class Periodic:
     timeout: int = 300
 
 
-# The periodic work of the console; later issues add call generation and deadline warnings.
+# The periodic work of the console; the QC desk adds deadline warnings.
 PERIODIC: list[Periodic] = [
     Periodic("console.jobs.housekeeping.expire_idle_sessions", interval=15 * 60),
+    Periodic("console.jobs.calls.generate", interval=5 * 60, timeout=600),
 ]
 
 

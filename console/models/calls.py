@@ -30,6 +30,7 @@ class CallOutcome(StrEnum):
     DO_NOT_CALL = "do_not_call"
     UNREACHABLE = "unreachable"  # closed by the system after the maximum attempts
     CANCELLED = "cancelled"  # closed by staff (order withdrawn, duplicate...)
+    NOT_SAMPLED = "not_sampled"  # a cheap, frequent job outside the sampled share (DOMAIN, 001)
 
 
 class CallTask(TimestampMixin, db.Model):
@@ -126,6 +127,7 @@ class Response(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
 
     task = relationship("CallTask")
+    attempt = relationship("CallAttempt")
     order = relationship("Order")
     script_version = relationship("ScriptVersion")
     operator = relationship("User")

@@ -138,6 +138,14 @@ class OperatorState:
     state: str  # on_call | paused | idle
     since: datetime | None
     detail: object | None  # the pause reason
+    now: datetime | None = None
+
+    @property
+    def minutes(self) -> int | None:
+        """Time in this state, in whole minutes."""
+        if self.since is None or self.now is None:
+            return None
+        return int((self.now - self.since).total_seconds() // 60)
 
 
 def operator_states(now: datetime | None = None) -> list[OperatorState]:
@@ -157,13 +165,29 @@ def operator_states(now: datetime | None = None) -> list[OperatorState]:
         p.user_id: p
         for p in db.session.scalars(select(OperatorPause).where(OperatorPause.ended_at.is_(None)))
     }
+    # Idle since the end of the last call or pause.
+    last_call = dict(
+        db.session.execute(
+            select(CallAttempt.operator_id, func.max(CallAttempt.ended_at)).group_by(
+                CallAttempt.operator_id
+            )
+        ).all()
+    )
+    last_pause = dict(
+        db.session.execute(
+            select(OperatorPause.user_id, func.max(OperatorPause.ended_at)).group_by(
+                OperatorPause.user_id
+            )
+        ).all()
+    )
     states = []
     for user in operators:
         if user.id in held:
-            states.append(OperatorState(user, "on_call", held[user.id].claimed_at, None))
+            states.append(OperatorState(user, "on_call", held[user.id].claimed_at, None, now))
         elif user.id in pauses:
             p = pauses[user.id]
-            states.append(OperatorState(user, "paused", p.started_at, p.reason))
+            states.append(OperatorState(user, "paused", p.started_at, p.reason, now))
         else:
-            states.append(OperatorState(user, "idle", None, None))
+            ends = [t for t in (last_call.get(user.id), last_pause.get(user.id)) if t]
+            states.append(OperatorState(user, "idle", max(ends) if ends else None, None, now))
     return states

@@ -1,0 +1,209 @@
+"""Submitting a completed call: one service used by the call screen and, later, the JSON API.
+
+In one database transaction: the response on its script version with its score, one complaint
+per ticked complaint category carrying a frozen copy of the order, the anti-poaching case when
+the customer says the technician left contacts (and the technician goes "under review"), the
+"possible repeat repair" flag, the attempt and the task closed. The submit key minted at claim
+time is unique on responses: a second submit of the same call returns the first one's result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from console.database import immediate_transaction
+from console.extensions import db
+from console.models import (
+    CallAttempt,
+    CallOutcome,
+    CallTask,
+    Complaint,
+    ComplaintKind,
+    ComplaintSource,
+    RepeatRepairSource,
+    RepeatRepairState,
+    Response,
+    ResponseAnswer,
+    User,
+    utcnow,
+)
+from console.scripts.scoring import (
+    Answers,
+    consequences,
+    missing_answers,
+    score,
+    shown_questions,
+)
+from console.services import audit, complaints
+from console.services.calls import LeaseLost, _check_lease, _close
+from console.services.scripts import definition_of
+
+
+class MissingAnswers(ValueError):
+    def __init__(self, missing: dict[str, str]):
+        self.missing = missing
+        super().__init__(", ".join(missing))
+
+
+@dataclass
+class Submitted:
+    response: Response
+    complaints: list[Complaint]
+    replayed: bool = False  # the same submit arrived again: nothing new was saved
+
+
+def _replay(submit_key: str) -> Submitted | None:
+    response = db.session.scalar(select(Response).where(Response.submit_key == submit_key))
+    if response is None:
+        return None
+    made = db.session.scalars(
+        select(Complaint).where(Complaint.response_id == response.id).order_by(Complaint.id)
+    ).all()
+    return Submitted(response, list(made), replayed=True)
+
+
+def submit_call(
+    task_id: int,
+    *,
+    user: User,
+    lease_token: str,
+    submit_key: str,
+    answers: Answers,
+    now: datetime | None = None,
+) -> Submitted:
+    """Commits. Raises LeaseLost, MissingAnswers."""
+    now = now or utcnow()
+    replay = _replay(submit_key)
+    if replay is not None:
+        return replay
+    try:
+        with immediate_transaction():
+            replay = _replay(submit_key)  # a concurrent twin may have committed meanwhile
+            if replay is not None:
+                return replay
+            task = db.session.get(CallTask, task_id, populate_existing=True)
+            if task is None or task.submit_key != submit_key:
+                raise LeaseLost()
+            _check_lease(task, user, lease_token, now)
+            return _record(task, user, answers, now)
+    except IntegrityError:
+        # The database refused a second response with this key: the first one stands.
+        replay = _replay(submit_key)
+        if replay is None:
+            raise
+        return replay
+
+
+def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Submitted:
+    version = task.script_version
+    definition = definition_of(version)
+    missing = missing_answers(definition, answers)
+    if missing:
+        raise MissingAnswers(missing)
+    result = score(definition, answers)
+    attempt = db.session.scalar(
+        select(CallAttempt).where(
+            CallAttempt.task_id == task.id,
+            CallAttempt.operator_id == user.id,
+            CallAttempt.ended_at.is_(None),
+        )
+    ) or CallAttempt(task=task, operator_id=user.id, started_at=task.claimed_at or now)
+    attempt.ended_at = now
+    attempt.outcome = CallOutcome.COMPLETED
+    db.session.add(attempt)
+
+    response = Response(
+        submit_key=task.submit_key,
+        task=task,
+        attempt=attempt,
+        order=task.order,
+        script_version=version,
+        operator_id=user.id,
+        submitted_at=now,
+        score=result.score,
+        score_breakdown=[row.as_json() for row in result.breakdown],
+    )
+    rows, summaries = _answer_rows(version, definition, answers)
+    response.answers.extend(rows)
+    db.session.add(response)
+    db.session.flush()
+
+    snapshot = complaints.order_snapshot(task.order, answers=summaries)
+    made = []
+    effects = consequences(definition, answers)
+    for category in dict.fromkeys(c.category for c in effects if c.kind == "complaint"):
+        made.append(
+            complaints.open_complaint(
+                task.order,
+                category=category,
+                source=ComplaintSource.CALL,
+                snapshot=snapshot,
+                now=now,
+                response=response,
+                by=user,
+            )
+        )
+    if any(c.kind == "poaching" for c in effects):
+        made.append(
+            complaints.open_complaint(
+                task.order,
+                category="poaching",
+                kind=ComplaintKind.POACHING,
+                source=ComplaintSource.CALL,
+                snapshot=snapshot,
+                now=now,
+                response=response,
+                by=user,
+            )
+        )
+        technician = task.order.technician
+        if technician is not None and technician.under_review_since is None:
+            technician.under_review_since = now
+    if any(c.kind == "repeat_repair" for c in effects):
+        order = task.order
+        if order.repeat_repair_state is None:
+            order.repeat_repair_state = RepeatRepairState.POSSIBLE
+            order.repeat_repair_source = RepeatRepairSource.ANSWER
+
+    task.attempts += 1
+    _close(task, CallOutcome.COMPLETED, now)
+    task.draft = None
+    audit.record(
+        "call.submitted",
+        actor=user,
+        entity=response,
+        details={"task": task.id, "score": str(result.score), "complaints": [c.id for c in made]},
+    )
+    return Submitted(response, made)
+
+
+def _answer_rows(version, definition: dict, answers: Answers):
+    """ResponseAnswer rows for every shown, answered question, and a readable summary of each
+    for the complaint snapshot."""
+    questions = {q.key: q for q in version.questions}
+    rows, summaries = [], []
+    for spec in shown_questions(definition, answers):
+        given = answers.get(spec["key"]) or {}
+        question = questions[spec["key"]]
+        options = {o.key: o for o in question.options}
+        ticked = [options[k] for k in given.get("options") or [] if k in options]
+        text = (given.get("text") or "").strip() or None
+        if not ticked and not text:
+            continue
+        summaries.append(
+            {
+                "question": question.key,
+                "text": question.text,
+                "answers": [o.label for o in ticked],
+                "comment": text,
+            }
+        )
+        for i, option in enumerate(ticked or [None]):
+            rows.append(
+                ResponseAnswer(question=question, option=option, text=text if i == 0 else None)
+            )
+    return rows, summaries

@@ -1,0 +1,373 @@
+"""The call list at work: claiming the next call under a lease, autosaving answers, recording
+outcomes, and submitting a completed call.
+
+Claiming is the one place where two operators race for the same row. It runs in its own
+transaction: on PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED`` (a second
+operator skips it and takes the next); on SQLite the transaction starts with ``BEGIN IMMEDIATE``
+(writers queue up instead of both reading the same free row). Each claim mints a lease token and
+a submit key; saving and submitting check the token, and the submit key is unique on
+``responses``, so a replayed or double-clicked submit saves exactly once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select, update
+
+from console.database import immediate_transaction, is_sqlite
+from console.extensions import db
+from console.models import (
+    CallAttempt,
+    CallOutcome,
+    CallTask,
+    Client,
+    TaskStatus,
+    User,
+    utcnow,
+)
+from console.services import audit
+
+TEMPORARY = (CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.VOICEMAIL)
+FINAL = (CallOutcome.WRONG_NUMBER, CallOutcome.REFUSED, CallOutcome.DO_NOT_CALL)
+
+
+class LeaseLost(Exception):
+    """The task is no longer held by this operator under this token (expired and taken over,
+    or already finished): their change is refused so it cannot overwrite the new holder's."""
+
+
+class NotHeld(Exception):
+    """The operator does not hold this task (never claimed it): 403."""
+
+
+def lease_length() -> timedelta:
+    return timedelta(seconds=current_app.config["CALL_LEASE_SECONDS"])
+
+
+# --- calling hours -------------------------------------------------------------------------
+
+
+def within_calling_hours(client: Client, now: datetime) -> bool:
+    local = now.astimezone(ZoneInfo(client.timezone)).time()
+    return client.calling_hours_start <= local < client.calling_hours_end
+
+
+def open_client_ids(now: datetime) -> list[int]:
+    """Clients whose customers may be called now (their local calling hours)."""
+    clients = db.session.scalars(select(Client).where(Client.active.is_(True))).all()
+    return [c.id for c in clients if within_calling_hours(c, now)]
+
+
+# --- claiming ------------------------------------------------------------------------------
+
+
+def held_task(user: User, now: datetime | None = None) -> CallTask | None:
+    """The task this operator holds under a live lease, if any (at most one)."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(CallTask).where(
+            CallTask.held_by_id == user.id,
+            CallTask.status == TaskStatus.HELD,
+            CallTask.lease_expires_at > now,
+        )
+    )
+
+
+def _candidates(user: User, now: datetime, open_ids: list[int]):
+    """Queries for the next task, in priority order: my "only me" callbacks, then callbacks for
+    anyone, then tasks whose lease ran out, then the oldest due task (DOMAIN rules, issue 4)."""
+    due = and_(
+        CallTask.status == TaskStatus.PENDING,
+        CallTask.due_at <= now,
+        CallTask.client_id.in_(open_ids),
+    )
+    yield (
+        select(CallTask.id)
+        .where(due, CallTask.is_callback.is_(True), CallTask.callback_user_id == user.id)
+        .order_by(CallTask.due_at, CallTask.id)
+    )
+    yield (
+        select(CallTask.id)
+        .where(due, CallTask.is_callback.is_(True), CallTask.callback_user_id.is_(None))
+        .order_by(CallTask.due_at, CallTask.id)
+    )
+    yield (
+        select(CallTask.id)
+        .where(
+            CallTask.status == TaskStatus.HELD,
+            CallTask.lease_expires_at <= now,
+            CallTask.client_id.in_(open_ids),
+            or_(CallTask.callback_user_id.is_(None), CallTask.callback_user_id == user.id),
+        )
+        .order_by(CallTask.due_at, CallTask.id)
+    )
+    yield (
+        select(CallTask.id)
+        .where(due, CallTask.callback_user_id.is_(None))
+        .order_by(CallTask.due_at, CallTask.id)
+    )
+
+
+def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
+    """Hand this operator their next call, or None when nothing is due. Commits.
+
+    An operator who already holds a task gets that task back (reload, second tab).
+    """
+    now = now or utcnow()
+    with immediate_transaction():
+        task = held_task(user, now)
+        if task is not None:
+            return task
+        open_ids = open_client_ids(now)
+        if not open_ids:
+            return None
+        for query in _candidates(user, now, open_ids):
+            query = query.limit(1)
+            if not is_sqlite():
+                query = query.with_for_update(skip_locked=True)
+            task_id = db.session.scalar(query)
+            if task_id is not None:
+                task = _take(task_id, user, now)
+                if task is not None:
+                    return task
+    return None
+
+
+def _take(task_id: int, user: User, now: datetime) -> CallTask | None:
+    token = secrets.token_urlsafe(24)
+    taken = db.session.execute(
+        update(CallTask)
+        .where(
+            CallTask.id == task_id,
+            or_(
+                CallTask.status == TaskStatus.PENDING,
+                and_(CallTask.status == TaskStatus.HELD, CallTask.lease_expires_at <= now),
+            ),
+        )
+        .values(
+            status=TaskStatus.HELD,
+            held_by_id=user.id,
+            lease_token=token,
+            lease_expires_at=now + lease_length(),
+            claimed_at=now,
+            submit_key=secrets.token_urlsafe(24),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        return None
+    task = db.session.get(CallTask, task_id, populate_existing=True)
+    # A previous holder's attempt that was never finished ends where their lease ended.
+    for attempt in db.session.scalars(
+        select(CallAttempt).where(CallAttempt.task_id == task_id, CallAttempt.ended_at.is_(None))
+    ):
+        attempt.ended_at = now
+    if task.script_version_id is None:
+        from console.services.scripts import select_for
+
+        script = select_for(task.order)
+        task.script_version_id = script.current_version_id if script else None
+    db.session.add(CallAttempt(task=task, operator_id=user.id, started_at=now))
+    return task
+
+
+# --- holding -------------------------------------------------------------------------------
+
+
+def task_for(user: User, task_id: int) -> CallTask:
+    """The task, if this operator holds it (or held it and nobody took it over): else NotHeld."""
+    task = db.session.get(CallTask, task_id)
+    if task is None or task.held_by_id != user.id:
+        raise NotHeld()
+    return task
+
+
+def _check_lease(task: CallTask, user: User, token: str, now: datetime) -> None:
+    if task.status != TaskStatus.HELD or task.held_by_id != user.id or task.lease_token != token:
+        raise LeaseLost()
+    # An expired lease nobody took over is still this operator's: a slow connection is not a
+    # reason to lose the call.
+
+
+def renew_lease(task: CallTask, user: User, token: str, now: datetime | None = None) -> datetime:
+    now = now or utcnow()
+    _check_lease(task, user, token, now)
+    task.lease_expires_at = now + lease_length()
+    return task.lease_expires_at
+
+
+def save_draft(
+    task: CallTask, user: User, token: str, answers: dict, seq: int, now: datetime | None = None
+) -> bool:
+    """Keep the answers ticked so far. ``seq`` grows with every change on the page, so a late,
+    out-of-order request cannot overwrite a newer one. Returns whether it was stored."""
+    now = now or utcnow()
+    _check_lease(task, user, token, now)
+    task.lease_expires_at = now + lease_length()
+    if task.draft and task.draft.get("seq", -1) >= seq:
+        return False
+    task.draft = {"seq": seq, "answers": answers}
+    task.draft_saved_at = now
+    return True
+
+
+# --- outcomes ------------------------------------------------------------------------------
+
+
+def _open_attempt(task: CallTask, user: User) -> CallAttempt | None:
+    return db.session.scalar(
+        select(CallAttempt).where(
+            CallAttempt.task_id == task.id,
+            CallAttempt.operator_id == user.id,
+            CallAttempt.ended_at.is_(None),
+        )
+    )
+
+
+def _release(task: CallTask) -> None:
+    task.held_by_id = None
+    task.lease_token = None
+    task.lease_expires_at = None
+
+
+def record_outcome(
+    task: CallTask,
+    user: User,
+    token: str,
+    outcome: CallOutcome,
+    *,
+    callback_at: datetime | None = None,
+    only_me: bool = False,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """A call that did not complete the survey. Temporary outcomes retry later, up to the
+    maximum attempts; wrong number, refusal and do-not-call are final; a callback comes back at
+    the time the customer asked, for this operator only or for anyone."""
+    now = now or utcnow()
+    _check_lease(task, user, token, now)
+    if outcome == CallOutcome.COMPLETED:
+        raise ValueError("a completed call is submitted with its answers")
+    attempt = _open_attempt(task, user) or CallAttempt(
+        task=task, operator_id=user.id, started_at=now
+    )
+    attempt.ended_at = now
+    attempt.outcome = outcome
+    attempt.note = note
+    db.session.add(attempt)
+    task.attempts += 1
+    _release(task)
+    config = current_app.config
+    if outcome in TEMPORARY:
+        if task.attempts >= task.max_attempts:
+            _close(task, CallOutcome.UNREACHABLE, now)
+        else:
+            task.status = TaskStatus.PENDING
+            task.is_callback = False
+            task.callback_user_id = None
+            task.due_at = now + timedelta(minutes=config["CALL_RETRY_MINUTES"][outcome.value])
+    elif outcome == CallOutcome.CALLBACK:
+        if callback_at is None or callback_at <= now:
+            raise ValueError("a callback needs a time in the future")
+        attempt.callback_at = callback_at
+        task.status = TaskStatus.PENDING
+        task.due_at = callback_at
+        task.is_callback = True
+        task.callback_user_id = user.id if only_me else None
+    elif outcome in FINAL:
+        _close(task, outcome, now)
+        if outcome == CallOutcome.DO_NOT_CALL:
+            _mark_do_not_call(task, user, now)
+    audit.record(
+        "call.outcome",
+        actor=user,
+        entity=task,
+        details={"outcome": outcome.value, "attempts": task.attempts},
+    )
+
+
+def _close(task: CallTask, outcome: CallOutcome, now: datetime) -> None:
+    task.status = TaskStatus.DONE
+    task.outcome = outcome
+    task.closed_at = now
+    _release(task)
+
+
+def _mark_do_not_call(task: CallTask, user: User, now: datetime) -> None:
+    customer = task.customer
+    customer.do_not_call = True
+    customer.do_not_call_at = now
+    db.session.execute(
+        update(CallTask)
+        .where(
+            CallTask.customer_id == customer.id,
+            CallTask.id != task.id,
+            CallTask.status == TaskStatus.PENDING,
+        )
+        .values(status=TaskStatus.DONE, outcome=CallOutcome.CANCELLED, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    audit.record("customer.do_not_call", actor=user, entity=customer)
+
+
+def next_opening(client: Client, now: datetime) -> datetime:
+    """When the client's calling hours next open (now, if they are open)."""
+    if within_calling_hours(client, now):
+        return now
+    zone = ZoneInfo(client.timezone)
+    local = now.astimezone(zone)
+    opening = local.replace(
+        hour=client.calling_hours_start.hour,
+        minute=client.calling_hours_start.minute,
+        second=0,
+        microsecond=0,
+    )
+    if opening <= local:
+        opening += timedelta(days=1)
+    return opening.astimezone(now.tzinfo)
+
+
+def next_due_at(user: User, now: datetime | None = None) -> datetime | None:
+    """When this operator can next get a call: the next task falling due, or the next opening
+    of calling hours for a client whose calls are waiting ("No calls due now; next at 09:00")."""
+    now = now or utcnow()
+    mine = or_(CallTask.callback_user_id.is_(None), CallTask.callback_user_id == user.id)
+    rows = db.session.execute(
+        select(CallTask.client_id, func.min(CallTask.due_at))
+        .where(CallTask.status == TaskStatus.PENDING, mine)
+        .group_by(CallTask.client_id)
+    ).all()
+    clients = {c.id: c for c in db.session.scalars(select(Client).where(Client.active.is_(True)))}
+    times = [
+        next_opening(clients[client_id], max(due, now))
+        for client_id, due in rows
+        if client_id in clients
+    ]
+    return min(times, default=None)
+
+
+def customer_history(task: CallTask) -> dict:
+    """Earlier calls and complaints of this customer, for the left column of the call screen."""
+    from console.models import Complaint, Order
+
+    earlier_calls = db.session.scalars(
+        select(CallAttempt)
+        .join(CallTask, CallTask.id == CallAttempt.task_id)
+        .where(CallTask.customer_id == task.customer_id, CallAttempt.ended_at.is_not(None))
+        .order_by(CallAttempt.started_at.desc())
+        .limit(10)
+    ).all()
+    complaints = db.session.scalars(
+        select(Complaint)
+        .where(Complaint.customer_id == task.customer_id)
+        .order_by(Complaint.created_at.desc())
+        .limit(10)
+    ).all()
+    orders = db.session.scalar(
+        select(func.count()).select_from(Order).where(Order.customer_id == task.customer_id)
+    )
+    return {"calls": earlier_calls, "complaints": complaints, "orders": orders}

@@ -1,0 +1,118 @@
+"""Complaint tickets: opened from a call's answers (or by QC by hand), each with a frozen copy of
+the parent order, and handed to the QC department."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from console.extensions import db
+from console.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintKind,
+    ComplaintSource,
+    Order,
+    Response,
+    User,
+)
+from console.services import audit
+
+
+def order_snapshot(order: Order, answers: list[dict] | None = None) -> dict:
+    """What the complaint keeps of the order, as it was when the complaint was opened."""
+    customer = order.customer
+    snapshot = {
+        "order": {
+            "id": order.id,
+            "external_id": order.external_id,
+            "completed_at": order.completed_at.isoformat(),
+            "amount": str(order.amount),
+            "currency": order.client.currency,
+            "description": order.description,
+            "qc_breakin_advice": order.qc_breakin_advice,
+            "qc_declined_repairs": order.qc_declined_repairs,
+        },
+        "client": {"id": order.client_id, "key": order.client.key, "name": order.client.name},
+        "customer": {
+            "id": customer.id,
+            "name": customer.name,
+            "phones": [p.e164 for p in customer.phones],
+            "order_phone": order.phone,
+        },
+        "work_type": {"key": order.work_type.key, "name": order.work_type.name},
+        "technician": (
+            {"id": order.technician.id, "name": order.technician.name} if order.technician else None
+        ),
+    }
+    if order.vehicle_plate or order.vehicle_vin or order.vehicle_make_model:
+        snapshot["vehicle"] = {
+            "make_model": order.vehicle_make_model,
+            "plate": order.vehicle_plate,
+            "vin": order.vehicle_vin,
+            "mileage_km": order.vehicle_mileage_km,
+        }
+    if order.address:
+        snapshot["address"] = order.address
+    if answers is not None:
+        snapshot["answers"] = answers
+    return snapshot
+
+
+def first_answer_due(created_at: datetime) -> datetime:
+    """Every customer is answered within 12 hours (DOMAIN.md, 001)."""
+    return created_at + timedelta(hours=current_app.config["COMPLAINT_ANSWER_HOURS"])
+
+
+def resolution_due(created_at: datetime) -> datetime:
+    return created_at + timedelta(days=current_app.config["COMPLAINT_RESOLUTION_DAYS"])
+
+
+def open_complaint(
+    order: Order,
+    *,
+    category: str,
+    kind: ComplaintKind = ComplaintKind.COMPLAINT,
+    source: ComplaintSource,
+    snapshot: dict,
+    now: datetime,
+    response: Response | None = None,
+    by: User | None = None,
+    summary: str | None = None,
+) -> Complaint:
+    complaint = Complaint(
+        kind=kind,
+        category=category,
+        source=source,
+        order=order,
+        client_id=order.client_id,
+        customer_id=order.customer_id,
+        technician_id=order.technician_id,
+        response=response,
+        snapshot=snapshot,
+        summary=summary,
+        created_at=now,
+        created_by_id=by.id if by is not None else None,
+        first_answer_due_at=first_answer_due(now),
+        resolution_due_at=resolution_due(now),
+    )
+    db.session.add(complaint)
+    db.session.add(
+        ComplaintEvent(
+            complaint=complaint,
+            at=now,
+            actor_id=by.id if by is not None else None,
+            kind="created",
+            body=summary,
+            data={"source": source.value, "category": category, "kind": kind.value},
+        )
+    )
+    db.session.flush()
+    audit.record(
+        f"complaint.opened.{kind.value}",
+        actor=by,
+        entity=complaint,
+        details={"category": category, "order": order.external_id},
+    )
+    return complaint
