@@ -26,11 +26,13 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
         h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if response.mimetype == "text/html":
+            # Only documents need these; small JSON replies (autosave) stay small.
+            h.setdefault("Content-Security-Policy", CSP)
+            h.setdefault("X-Frame-Options", "DENY")
+            h.setdefault("Referrer-Policy", "same-origin")
+            h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config["CONSOLE_HTTPS"] or request.is_secure:
             h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if request.endpoint != "static":

@@ -1,0 +1,693 @@
+"""The operator's screens through the web: the start page, "Next call", the call screen with its
+autosave and heartbeat, submit and outcomes, pausing. The rules themselves (priority, retries,
+leases, complaints) are tested on the services; here, the wiring and what the operator sees."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from console.models import (
+    CallOutcome,
+    CallTask,
+    Client,
+    Complaint,
+    ComplaintKind,
+    OperatorPause,
+    PauseReason,
+    Response,
+    Role,
+    TaskStatus,
+    utcnow,
+)
+from console.services import calls
+from tests.conftest import PASSWORD
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+@pytest.fixture
+def acme(db):
+    """The client of every order here, open for calls around the clock (tests run at any hour)."""
+    client = Client(
+        key="acme",
+        name="Acme Auto",
+        timezone="Europe/Moscow",
+        calling_hours_start=time(0, 0),
+        calling_hours_end=time(23, 59),
+    )
+    db.session.add(client)
+    db.session.commit()
+    return client
+
+
+@pytest.fixture
+def due_task(make_task, acme):
+    def make(**fields):
+        fields.setdefault("due_at", utcnow() - timedelta(hours=1))
+        return make_task(**fields)
+
+    return make
+
+
+@pytest.fixture
+def anna(make_user):
+    return make_user(Role.OPERATOR, name="Anna", timezone="Europe/Moscow")
+
+
+@pytest.fixture
+def boris(make_user):
+    return make_user(Role.OPERATOR, name="Boris", timezone="Europe/Moscow")
+
+
+def claim(client, db) -> CallTask:
+    """Press "Next call"; return the task on screen."""
+    response = client.post("/operator/next")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    match = re.search(r"/operator/call/(\d+)$", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return db.session.get(CallTask, int(match.group(1)), populate_existing=True)
+
+
+def lease(task: CallTask, **fields) -> dict:
+    return {"token": task.lease_token, **fields}
+
+
+def page_text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def question_html(html: str, key: str) -> str:
+    """The <li> of one question on the call screen."""
+    match = re.search(rf'<li class="question[^>]*id="call-q-{key}".*?</li>', html, re.S)
+    assert match, f"question {key} not on the page"
+    return match.group(0)
+
+
+# --- the start page and "Next call" ----------------------------------------------------------
+
+
+def test_next_call_claims_the_oldest_due_task_and_opens_it(client, db, login_as, anna, due_task):
+    due_task(due_at=utcnow() - timedelta(hours=1))
+    older = due_task(
+        due_at=utcnow() - timedelta(days=1),
+        vehicle_make_model="Kia Rio",
+        vehicle_plate="A123BC77",
+        qc_breakin_advice="Brake pads bed in over 500 km",
+        qc_declined_repairs="Rear shock absorbers",
+    )
+    login_as(anna)
+    start = page_text(client.get("/operator/"))
+    assert "Next call" in start and "2</strong> calls are due now" in start
+
+    task = claim(client, db)
+    assert task.id == older.id and task.held_by_id == anna.id
+
+    html = page_text(client.get(f"/operator/call/{task.id}"))
+    customer = task.customer
+    assert customer.name in html
+    assert f'href="tel:{customer.primary_phone}"' in html
+    assert "Acme Auto" in html and "local time" in html
+    assert task.order.external_id in html and "RUB12,500.00" in html  # with its currency
+    assert "Kia Rio" in html and "A123BC77" in html
+    assert "Brake pads bed in over 500 km" in html
+    assert "Rear shock absorbers" in html and "remind the customer" in html
+    assert f"Hello {customer.name}" in html  # the intro, placeholders filled
+    assert 'name="q-quality"' in html and "Satisfied?" in html
+    # The conditional question is hidden, and carries its condition for call.js.
+    what_wrong = question_html(html, "what_wrong")
+    assert "hidden" in what_wrong
+    assert (
+        'data-show-if-question="quality"' in what_wrong and 'data-show-if-any="bad"' in what_wrong
+    )
+    assert f'name="token" value="{task.lease_token}"' in html
+    assert f'name="submit_key" value="{task.submit_key}"' in html
+    for label in ("No answer", "Busy", "Voicemail", "Wrong number", "Refused", "Call back…"):
+        assert label in html
+    assert "Do not call" in html and "Submit" in html
+    assert "call.js" in html
+
+
+def test_nothing_due_stays_on_the_start_page_with_the_next_time(
+    client, db, login_as, anna, due_task
+):
+    later = (utcnow() + timedelta(hours=2)).replace(second=0, microsecond=0)
+    due_task(due_at=later)
+    login_as(anna)
+    response = client.post("/operator/next")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/operator/?nothing=1")
+    html = page_text(client.get(response.headers["Location"]))
+    local = later.astimezone(MOSCOW)  # shown in the operator's own time zone
+    today = local.date() == utcnow().astimezone(MOSCOW).date()
+    when = f"{local:%H:%M}" if today else f"{local.day} {local:%b}, {local:%H:%M}"
+    assert f"No calls due now; next one at {when}." in html
+    assert db.session.scalar(select(func.count()).where(CallTask.status == TaskStatus.HELD)) == 0
+
+
+def test_nothing_due_at_all_says_so(client, login_as, anna, acme):
+    login_as(anna)
+    response = client.post("/operator/next", follow_redirects=True)
+    assert "No calls due now." in page_text(response)
+
+
+def test_the_start_page_offers_the_open_call_back(client, db, login_as, anna, due_task):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    html = page_text(client.get("/operator/"))
+    assert "Back to your call" in html and f"/operator/call/{task.id}" in html
+    assert claim(client, db).id == task.id  # "Next call" again gives the same call
+
+
+def test_due_callbacks_are_listed_mine_first(client, db, login_as, anna, boris, due_task):
+    for_anyone = due_task(due_at=utcnow() - timedelta(minutes=30))
+    for_anyone.is_callback = True
+    mine = due_task(due_at=utcnow() - timedelta(minutes=5))
+    mine.is_callback, mine.callback_user_id = True, anna.id
+    borises = due_task(due_at=utcnow() - timedelta(minutes=50))
+    borises.is_callback, borises.callback_user_id = True, boris.id
+    db.session.commit()
+    login_as(anna)
+    html = page_text(client.get("/operator/"))
+    assert "2 due, 1 of them yours." in html
+    assert html.index(mine.customer.name) < html.index(for_anyone.customer.name)
+    assert borises.customer.name not in html
+    assert "only you" in html
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+def test_a_task_held_by_another_operator_is_refused(client, db, login_as, anna, boris, due_task):
+    due_task()
+    task = calls.claim_next_call(anna)
+    login_as(boris)
+    answers = {"q-quality": "good"}
+    assert client.get(f"/operator/call/{task.id}").status_code == 403
+    assert (
+        client.post(f"/operator/call/{task.id}/autosave", data=lease(task, seq=1)).status_code
+        == 403
+    )
+    assert client.post(f"/operator/call/{task.id}/heartbeat", data=lease(task)).status_code == 403
+    submit = lease(task, submit_key=task.submit_key, **answers)
+    assert client.post(f"/operator/call/{task.id}/submit", data=submit).status_code == 403
+    outcome = lease(task, outcome="busy")
+    assert client.post(f"/operator/call/{task.id}/outcome", data=outcome).status_code == 403
+    db.session.refresh(task)
+    assert task.held_by_id == anna.id and task.draft is None and task.attempts == 0
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def test_a_finished_task_cannot_be_opened_again(app, client, db, login_as, anna, boris, due_task):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    token = task.lease_token
+    client.post(f"/operator/call/{task.id}/outcome", data=lease(task, outcome="refused"))
+    assert client.get(f"/operator/call/{task.id}").status_code == 403
+    # A late save from Anna's own screen is told the call is no longer hers.
+    late = {"token": token, "seq": 9}
+    assert client.post(f"/operator/call/{task.id}/autosave", data=late).status_code == 409
+
+    other = app.test_client()
+    other.post("/login", data={"email": boris.email, "password": PASSWORD})
+    assert other.get(f"/operator/call/{task.id}").status_code == 403
+    assert other.post(f"/operator/call/{task.id}/autosave", data=late).status_code == 403
+
+
+def test_a_task_that_does_not_exist_is_not_found(client, login_as, anna):
+    login_as(anna)
+    assert client.get("/operator/call/999").status_code == 404
+
+
+def test_script_texts_and_customer_data_are_escaped(client, db, login_as, anna, due_task, acme):
+    task = due_task()
+    task.customer.name = '<img src=x onerror="alert(1)">'
+    db.session.commit()
+    login_as(anna)
+    html = page_text(client.get(f"/operator/call/{claim(client, db).id}"))
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+
+
+# --- autosave and heartbeat ------------------------------------------------------------------
+
+
+def test_autosave_stores_the_draft_and_a_reload_shows_the_ticks(
+    client, db, login_as, anna, due_task
+):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    data = lease(task, seq=3, **{"q-quality": "bad", "q-what_wrong": ["late", "again"]})
+    response = client.post(
+        f"/operator/call/{task.id}/autosave", data=data, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.json["stored"] is True and response.json["seq"] == 3
+    assert 295 <= response.json["lease"] <= 300
+    db.session.refresh(task)
+    assert task.draft == {
+        "seq": 3,
+        "answers": {
+            "quality": {"options": ["bad"], "text": None},
+            "what_wrong": {"options": ["late", "again"], "text": None},
+        },
+    }
+
+    html = page_text(client.get(f"/operator/call/{task.id}"))
+    assert re.search(r'name="q-quality" value="bad"\s+checked', html)
+    assert not re.search(r'name="q-quality" value="good"\s+checked', html)
+    what_wrong = question_html(html, "what_wrong")
+    assert " hidden>" not in what_wrong  # shown: its condition is ticked
+    assert re.search(r'value="late"\s+checked', what_wrong)
+    assert re.search(r'value="again"\s+checked', what_wrong)
+    assert 'data-seq="3"' in html  # the page carries on counting from the stored draft
+
+
+def test_an_older_autosave_arriving_late_is_ignored_and_says_so(
+    client, db, login_as, anna, due_task
+):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    url = f"/operator/call/{task.id}/autosave"
+    client.post(url, data=lease(task, seq=7, **{"q-quality": "good"}))
+    late = client.post(url, data=lease(task, seq=6, **{"q-quality": "bad"}))
+    assert late.json == {"seq": 7, "stored": False, "lease": late.json["lease"]}
+    db.session.refresh(task)
+    assert task.draft["answers"]["quality"]["options"] == ["good"]
+
+
+def test_an_autosave_round_trip_is_under_a_kilobyte(client, db, login_as, anna, due_task):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    body = (
+        f"token={task.lease_token}&seq=12&q-quality=bad&q-what_wrong=late&q-what_wrong=again"
+        "&q-price=no"
+    )
+    response = client.post(
+        f"/operator/call/{task.id}/autosave",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"Accept": "application/json", "X-CSRFToken": "x" * 91},
+    )
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers  # the session cookie is not re-sent
+    assert "Content-Security-Policy" not in response.headers  # a JSON reply, not a document
+    headers = dict(response.headers.items())
+    response_bytes = len(f"HTTP/1.1 {response.status}\r\n\r\n") + len(response.get_data())
+    response_bytes += sum(len(f"{k}: {v}\r\n") for k, v in headers.items())
+    request_bytes = len(body) + len("X-CSRFToken: \r\n") + 91
+    print(
+        f"autosave: payload {len(body)} B up, {len(response.get_data())} B down; "
+        f"with the CSRF header and the response's status line and headers {request_bytes} + "
+        f"{response_bytes} B"
+    )
+    assert len(body) + len(response.get_data()) < 256
+    # What the call screen itself sends and gets back (the browser adds its own cookie and
+    # user-agent headers to every request alike).
+    assert request_bytes + response_bytes < 1024
+
+
+def test_the_heartbeat_renews_the_lease(client, db, login_as, anna, due_task):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    task.lease_expires_at = utcnow() + timedelta(seconds=30)
+    db.session.commit()
+    response = client.post(f"/operator/call/{task.id}/heartbeat", data=lease(task))
+    assert response.status_code == 200 and response.json["lease"] >= 295
+    db.session.refresh(task)
+    assert task.lease_expires_at > utcnow() + timedelta(minutes=4)
+
+
+# --- lease lost ------------------------------------------------------------------------------
+
+
+def test_a_call_taken_over_answers_409_and_keeps_the_new_holders_work(
+    client, db, login_as, anna, boris, due_task
+):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    old_token = task.lease_token
+    client.post(
+        f"/operator/call/{task.id}/autosave", data=lease(task, seq=1, **{"q-quality": "bad"})
+    )
+    # Anna's connection dropped; her lease ran out and Boris took the call.
+    task.lease_expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    taken = calls.claim_next_call(boris)
+    assert taken.id == task.id
+    calls.save_draft(taken, boris, taken.lease_token, {"quality": {"options": ["good"]}}, seq=2)
+    db.session.commit()
+
+    stale = {"token": old_token, "seq": 5, "q-quality": "bad"}
+    response = client.post(
+        f"/operator/call/{task.id}/autosave", data=stale, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 409
+    assert response.json["error"] == "lease_lost"
+    assert "Another operator has taken it over" in response.json["message"]
+
+    submit = {"token": old_token, "submit_key": "anything", "q-quality": "bad"}
+    response = client.post(
+        f"/operator/call/{task.id}/submit", data=submit, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 409
+    assert response.headers["HX-Retarget"] == "#call-alert"
+    assert "This call is no longer yours" in page_text(response)
+    assert "/operator/" in page_text(response)  # a link to the start page
+
+    outcome = {"token": old_token, "outcome": "busy"}
+    assert client.post(f"/operator/call/{task.id}/outcome", data=outcome).status_code == 409
+    db.session.refresh(task)
+    assert task.held_by_id == boris.id
+    assert task.draft["answers"] == {"quality": {"options": ["good"]}}
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def test_a_wrong_token_from_the_holder_is_a_lost_lease(client, db, login_as, anna, due_task):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    response = client.post(
+        f"/operator/call/{task.id}/heartbeat",
+        data={"token": "not-the-token"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 409 and response.json["error"] == "lease_lost"
+
+
+# --- submit ----------------------------------------------------------------------------------
+
+
+def test_submit_saves_creates_the_complaint_and_opens_the_next_call(
+    client, db, login_as, anna, due_task
+):
+    first = due_task(due_at=utcnow() - timedelta(hours=2))
+    second = due_task(due_at=utcnow() - timedelta(hours=1))
+    login_as(anna)
+    task = claim(client, db)
+    assert task.id == first.id
+    answers = {"q-quality": "bad", "q-what_wrong": "late", "q-price": "yes", "q-contacts": "no"}
+    response = client.post(
+        f"/operator/call/{task.id}/submit",
+        data=lease(task, submit_key=task.submit_key, **answers),
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/operator/call/{second.id}")
+
+    saved = db.session.scalars(select(Response)).all()
+    assert len(saved) == 1 and saved[0].task_id == first.id
+    made = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
+    assert sorted(c.category for c in made) == ["punctuality", "quality"]
+    db.session.refresh(first)
+    assert first.status == TaskStatus.DONE and first.outcome == CallOutcome.COMPLETED
+
+    html = page_text(client.get(response.headers["Location"]))
+    ids = ", ".join(f"#{c.id}" for c in made)
+    assert f"Saved. Complaints {ids} created." in html
+    assert second.customer.name in html
+
+
+def test_submit_names_the_anti_poaching_case(client, db, login_as, anna, due_task):
+    due_task()  # every script ends with the locked contacts question; "yes" opens a case
+    login_as(anna)
+    task = claim(client, db)
+    answers = {"q-quality": "good", "q-contacts": "yes"}
+    response = client.post(
+        f"/operator/call/{task.id}/submit",
+        data=lease(task, submit_key=task.submit_key, **answers),
+        follow_redirects=True,
+    )
+    case = db.session.scalar(select(Complaint))
+    assert case.kind == ComplaintKind.POACHING
+    assert f"Saved. Anti-poaching case #{case.id} opened." in page_text(response)
+    assert "No calls due now" in page_text(response)  # nothing else was due
+
+
+def test_submit_without_other_calls_lands_on_the_calm_start_page(
+    client, db, login_as, anna, due_task
+):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    response = client.post(
+        f"/operator/call/{task.id}/submit",
+        data=lease(task, submit_key=task.submit_key, **{"q-quality": "good", "q-contacts": "no"}),
+        follow_redirects=True,
+    )
+    html = page_text(response)
+    assert "Saved." in html and "Complaint" not in html
+    assert "No calls due now." in html
+
+
+def test_a_double_submit_saves_one_response_and_one_set_of_complaints(
+    client, db, login_as, anna, due_task
+):
+    due_task(due_at=utcnow() - timedelta(hours=2))
+    second = due_task()
+    login_as(anna)
+    task = claim(client, db)
+    data = lease(task, submit_key=task.submit_key, **{"q-quality": "bad", "q-contacts": "no"})
+    url = f"/operator/call/{task.id}/submit"
+    first_answer, second_answer = client.post(url, data=data), client.post(url, data=data)
+    assert first_answer.status_code == second_answer.status_code == 303
+    next_call = f"/operator/call/{second.id}"
+    assert first_answer.headers["Location"].endswith(next_call)
+    assert second_answer.headers["Location"].endswith(next_call)  # the same next call
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 1
+
+
+def test_htmx_submit_redirects_the_htmx_way(client, db, login_as, anna, due_task):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    response = client.post(
+        f"/operator/call/{task.id}/submit",
+        data=lease(task, submit_key=task.submit_key, **{"q-quality": "good", "q-contacts": "no"}),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"].endswith("/operator/?nothing=1")
+
+
+def test_missing_answers_are_named_beside_the_question_and_nothing_is_lost(
+    client, db, login_as, anna, due_task
+):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    data = lease(task, submit_key=task.submit_key, **{"q-price": "no", "q-contacts": "no"})
+    response = client.post(
+        f"/operator/call/{task.id}/submit", data=data, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    html = page_text(response)
+    assert "<html" not in html and 'id="call-script"' in html  # only the script's block
+    assert "1 question still needs an answer" in html
+    quality = question_html(html, "quality")
+    assert "has-error" in quality and "This question needs an answer." in quality
+    assert "This question needs an answer." not in question_html(html, "price")
+    assert re.search(r'name="q-price" value="no"\s+checked', html)  # what was ticked stays
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+    db.session.refresh(task)
+    assert task.status == TaskStatus.HELD and task.held_by_id == anna.id
+
+    # Without htmx: the whole page, 422, same notes.
+    response = client.post(f"/operator/call/{task.id}/submit", data=data)
+    assert response.status_code == 422 and "<html" in page_text(response)
+    assert "This question needs an answer." in question_html(page_text(response), "quality")
+
+
+# --- outcomes --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome", ["no_answer", "busy", "voicemail"])
+def test_a_temporary_outcome_brings_the_call_back_later(
+    client, db, login_as, anna, due_task, outcome
+):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    before = utcnow()
+    response = client.post(f"/operator/call/{task.id}/outcome", data=lease(task, outcome=outcome))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/operator/?nothing=1")
+    db.session.refresh(task)
+    assert task.status == TaskStatus.PENDING and task.held_by_id is None
+    assert task.attempts == 1 and task.due_at > before
+    html = page_text(client.get(response.headers["Location"]))
+    assert "The call comes back at" in html
+    assert "No calls due now; next one at" in html
+
+
+@pytest.mark.parametrize("outcome", ["wrong_number", "refused", "do_not_call"])
+def test_a_final_outcome_closes_the_call(client, db, login_as, anna, due_task, outcome):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    response = client.post(f"/operator/call/{task.id}/outcome", data=lease(task, outcome=outcome))
+    assert response.status_code == 303
+    db.session.refresh(task)
+    assert task.status == TaskStatus.DONE and task.outcome == CallOutcome(outcome)
+    assert task.customer.do_not_call is (outcome == "do_not_call")
+
+
+def test_the_last_temporary_attempt_closes_the_call_as_unreachable(
+    client, db, login_as, anna, due_task
+):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    task.attempts = task.max_attempts - 1
+    db.session.commit()
+    response = client.post(
+        f"/operator/call/{task.id}/outcome",
+        data=lease(task, outcome="no_answer"),
+        follow_redirects=True,
+    )
+    assert "closed as unreachable" in page_text(response)
+    db.session.refresh(task)
+    assert task.outcome == CallOutcome.UNREACHABLE
+
+
+def test_a_callback_for_only_me_at_my_local_time(client, db, login_as, anna, due_task):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    local = (
+        (utcnow() + timedelta(days=1))
+        .astimezone(MOSCOW)
+        .replace(hour=15, minute=30, second=0, microsecond=0)
+    )
+    data = lease(
+        task,
+        outcome="callback",
+        callback_at=local.strftime("%Y-%m-%dT%H:%M"),
+        callback_for="me",
+        note="After work",
+    )
+    response = client.post(f"/operator/call/{task.id}/outcome", data=data)
+    assert response.status_code == 303
+    db.session.refresh(task)
+    assert task.status == TaskStatus.PENDING and task.is_callback
+    assert task.callback_user_id == anna.id
+    assert task.due_at == local.astimezone(UTC)  # typed in Moscow time, stored in UTC
+    html = page_text(client.get(response.headers["Location"]))
+    assert "Callback set for" in html and "15:30, for you only." in html
+
+
+def test_a_callback_for_anyone(client, db, login_as, anna, due_task):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    when = (utcnow() + timedelta(hours=3)).astimezone(MOSCOW).strftime("%Y-%m-%dT%H:%M")
+    data = lease(task, outcome="callback", callback_at=when, callback_for="anyone")
+    assert client.post(f"/operator/call/{task.id}/outcome", data=data).status_code == 303
+    db.session.refresh(task)
+    assert task.is_callback and task.callback_user_id is None
+
+
+@pytest.mark.parametrize(
+    ("when", "message"),
+    [("", "Choose when to call back."), ("2020-01-01T10:00", "Choose a time in the future.")],
+)
+def test_a_callback_needs_a_future_time(client, db, login_as, anna, due_task, when, message):
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    data = lease(task, outcome="callback", callback_at=when, callback_for="me")
+    response = client.post(
+        f"/operator/call/{task.id}/outcome", data=data, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    html = page_text(response)
+    assert 'id="callback-panel"' in html and "<html" not in html
+    assert message in html
+    db.session.refresh(task)
+    assert task.status == TaskStatus.HELD and task.attempts == 0
+
+
+def test_pause_after_this_call(client, db, login_as, anna, due_task):
+    due_task(due_at=utcnow() - timedelta(hours=2))
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    response = client.post(
+        f"/operator/call/{task.id}/outcome", data=lease(task, outcome="busy", then="break")
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith("/operator/")
+    pause = db.session.scalar(select(OperatorPause))
+    assert pause.user_id == anna.id and pause.reason == PauseReason.BREAK
+    assert calls.held_task(anna) is None  # no next call was taken
+
+
+# --- pause -----------------------------------------------------------------------------------
+
+
+def test_pause_and_resume(client, db, login_as, anna, due_task):
+    due_task()
+    login_as(anna)
+    response = client.post("/operator/pause", data={"reason": "training"})
+    assert response.status_code == 303
+    html = page_text(client.get("/operator/"))
+    assert ">Resume</button>" in html and ">Next call</button>" not in html
+    assert "training since" in html
+
+    # While paused, "Next call" hands out nothing.
+    assert client.post("/operator/next").headers["Location"].endswith("/operator/")
+    assert calls.held_task(anna) is None
+
+    client.post("/operator/resume")
+    pause = db.session.scalar(select(OperatorPause))
+    assert pause.reason == PauseReason.TRAINING and pause.ended_at is not None
+    html = page_text(client.get("/operator/"))
+    assert ">Next call</button>" in html and ">Resume</button>" not in html
+    assert claim(client, db).held_by_id == anna.id
+
+
+def test_a_pause_needs_a_known_reason(client, db, login_as, anna, acme):
+    login_as(anna)
+    client.post("/operator/pause", data={"reason": "lunch"})
+    assert db.session.scalar(select(OperatorPause)) is None
+
+
+def test_every_autosave_answer_is_json(client, db, login_as, anna, due_task):
+    """call.js reads three numbers: nothing else is sent back."""
+    due_task()
+    login_as(anna)
+    task = claim(client, db)
+    response = client.post(f"/operator/call/{task.id}/autosave", data=lease(task, seq=1))
+    assert response.mimetype == "application/json"
+    assert set(json.loads(response.get_data())) == {"seq", "stored", "lease"}
+
+
+def test_the_call_screen_shows_the_customers_local_time(client, db, login_as, anna, due_task):
+    vladivostok = Client(
+        key="vl",
+        name="Vladivostok Motors",
+        timezone="Asia/Vladivostok",
+        calling_hours_start=time(0, 0),
+        calling_hours_end=time(23, 59),
+    )
+    db.session.add(vladivostok)
+    db.session.commit()
+    due_task(client=vladivostok)
+    login_as(anna)
+    html = page_text(client.get(f"/operator/call/{claim(client, db).id}"))
+    local = datetime.now(ZoneInfo("Asia/Vladivostok"))
+    shown = re.search(r"local time (\d{1,2}:\d{2}\s?[AP]?M?)", html)
+    assert shown, "no local time on the page"
+    hour = int(shown.group(1).split(":")[0]) % 12
+    assert hour in {local.hour % 12, (local.hour + 1) % 12, (local.hour - 1) % 12}
