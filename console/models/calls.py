@@ -45,6 +45,10 @@ class CallTask(TimestampMixin, db.Model):
         UniqueConstraint("order_id", "purpose"),
         # The claim query: pending tasks that are due, oldest first.
         Index("ix_call_tasks_claim", "status", "due_at"),
+        # Callbacks are claimed first: find them without walking every due task.
+        Index(
+            "ix_call_tasks_callback_claim", "status", "is_callback", "callback_user_id", "due_at"
+        ),
         Index("ix_call_tasks_client_status", "client_id", "status"),
     )
 

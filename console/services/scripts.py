@@ -8,6 +8,8 @@ keep pointing at exactly what the operator saw.
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -54,7 +56,15 @@ class LockedQuestion(ValueError):
 # --- rows <-> definition -------------------------------------------------------------------
 
 
+# Published versions never change, so their definitions are cached per process (the call
+# screen reads one on every claim). Drafts are always read fresh.
+_PUBLISHED_CACHE: OrderedDict[tuple[int, str], dict] = OrderedDict()
+_CACHE_SIZE = 256
+
+
 def definition_of(version: ScriptVersion) -> dict:
+    """The normalised definition of a version: the script's settings (name, assignment, which
+    apply at once) with the version's texts and questions."""
     script = version.script
     return defn.normalise(
         {
@@ -62,12 +72,33 @@ def definition_of(version: ScriptVersion) -> dict:
             "name": script.name,
             "client": script.client.key if script.client else None,
             "work_type": script.work_type.key if script.work_type else None,
-            "language": version.language,
-            "intro": version.intro,
-            "closing": version.closing,
-            "questions": [_question_dict(q) for q in version.questions],
+            **_version_content(version),
         }
     )
+
+
+def _version_content(version: ScriptVersion) -> dict:
+    if version.published_at is None or not version.content_hash:
+        return _content_from_rows(version)
+    cache_key = (version.id, version.content_hash)
+    cached = _PUBLISHED_CACHE.get(cache_key)
+    if cached is None:
+        cached = _content_from_rows(version)
+        _PUBLISHED_CACHE[cache_key] = cached
+        if len(_PUBLISHED_CACHE) > _CACHE_SIZE:
+            _PUBLISHED_CACHE.popitem(last=False)
+    else:
+        _PUBLISHED_CACHE.move_to_end(cache_key)
+    return copy.deepcopy(cached)
+
+
+def _content_from_rows(version: ScriptVersion) -> dict:
+    return {
+        "language": version.language,
+        "intro": version.intro,
+        "closing": version.closing,
+        "questions": [_question_dict(q) for q in version.questions],
+    }
 
 
 def _question_dict(q: Question) -> dict:
