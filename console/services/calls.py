@@ -52,8 +52,15 @@ def lease_length() -> timedelta:
 
 
 def within_calling_hours(client: Client, now: datetime) -> bool:
+    """Inside the client's local calling hours; equal start and end mean round the clock, and
+    an end before the start means the hours run past midnight."""
+    start, end = client.calling_hours_start, client.calling_hours_end
     local = now.astimezone(ZoneInfo(client.timezone)).time()
-    return client.calling_hours_start <= local < client.calling_hours_end
+    if start == end:
+        return True
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
 
 
 def open_client_ids(now: datetime) -> list[int]:

@@ -39,7 +39,7 @@ def acme(db):
         name="Acme Auto",
         timezone="Europe/Moscow",
         calling_hours_start=time(0, 0),
-        calling_hours_end=time(23, 59),
+        calling_hours_end=time(0, 0),  # equal to the start: round the clock
     )
     db.session.add(client)
     db.session.commit()
@@ -679,7 +679,7 @@ def test_the_call_screen_shows_the_customers_local_time(client, db, login_as, an
         name="Vladivostok Motors",
         timezone="Asia/Vladivostok",
         calling_hours_start=time(0, 0),
-        calling_hours_end=time(23, 59),
+        calling_hours_end=time(0, 0),  # equal to the start: round the clock
     )
     db.session.add(vladivostok)
     db.session.commit()

@@ -165,3 +165,21 @@ def test_when_nothing_is_due_the_operator_learns_when_the_next_call_is(db, make_
     db.session.query(CallTask).filter(CallTask.due_at < night).delete()
     db.session.commit()
     assert calls.next_due_at(operator, now=noon) == NOON_MOSCOW + timedelta(days=3)
+
+
+def test_calling_hours_can_run_round_the_clock_or_past_midnight(db):
+    from console.models import Client
+
+    shop = Client(
+        key="late",
+        name="Late",
+        timezone="Europe/Moscow",
+        calling_hours_start=time(18, 0),
+        calling_hours_end=time(2, 0),
+    )
+    at = lambda h: datetime(2026, 11, 20, h, 30, tzinfo=UTC)  # noqa: E731  Moscow = UTC+3
+    assert calls.within_calling_hours(shop, at(20))  # 23:30 local
+    assert calls.within_calling_hours(shop, at(22))  # 01:30 local
+    assert not calls.within_calling_hours(shop, at(9))  # 12:30 local
+    shop.calling_hours_end = shop.calling_hours_start
+    assert calls.within_calling_hours(shop, at(9))
