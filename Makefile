@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := console
 
-.PHONY: run test lint setup assets translations db clean messages
+.PHONY: run test lint setup assets translations db clean messages bench
 
 run: setup db
 	@$(BIN)/flask seed-demo --if-empty
 	@$(BIN)/flask scripts load scripts_config/*.yaml
+	@$(BIN)/flask calls generate
 	@echo
 	@$(BIN)/flask demo-logins
 	@echo
@@ -21,6 +22,10 @@ test: setup $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks (bench/README.md): one JSON line per figure; BENCH_ARGS="--quick" for a smoke run.
+bench: setup $(VENV)/.dev-installed
+	@$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .

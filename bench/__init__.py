@@ -1,0 +1,1 @@
+"""Benchmarks of the operator console: ``python -m bench`` (see bench/README.md)."""

@@ -1,0 +1,180 @@
+"""``python -m bench`` (``make bench``): every benchmark of the operator console.
+
+stdout: one JSON object per line, the run's description first. stderr: progress.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+
+FULL = {"orders": 1_000_000, "tasks": 100_000}
+QUICK = {"orders": 20_000, "tasks": 5_000}
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="small smoke run: 20k orders, 5k tasks, 10 s of load, fewer samples",
+    )
+    p.add_argument("--orders", type=int, help="orders in the data set (default 1,000,000)")
+    p.add_argument("--tasks", type=int, help="due call tasks (default 100,000)")
+    p.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    p.add_argument("--seconds", type=float, help="length of the concurrent run (default 60)")
+    p.add_argument("--operators", type=int, default=50, help="concurrent operators (default 50)")
+    p.add_argument(
+        "--procs", type=int, default=2, help="processes the concurrent operators run in (default 2)"
+    )
+    p.add_argument("--iterations", type=int, help="measured claim+render cycles (default 500)")
+    p.add_argument(
+        "--only",
+        nargs="+",
+        choices=["claim_render", "weight", "concurrent"],
+        help="run only these benchmarks",
+    )
+    args = p.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    args.orders = args.orders or sizes["orders"]
+    args.tasks = args.tasks or sizes["tasks"]
+    args.seconds = args.seconds or (10.0 if args.quick else 60.0)
+    args.iterations = args.iterations or (100 if args.quick else 500)
+    args.warmup = 10 if args.quick else 30
+    args.only = set(args.only or ["claim_render", "weight", "concurrent"])
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    # The console would otherwise read (or create) instance/secret_key: keep out of instance/.
+    os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
+    os.environ.setdefault("DATABASE_URL", "sqlite://")  # never the developer's database
+
+    from bench import data
+    from bench.common import emit, log
+    from bench.machine import describe
+
+    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    skipped = {}
+    if "postgresql" in databases:
+        why = data.postgres_available()
+        if why:
+            skipped["postgresql"] = why
+            databases.remove("postgresql")
+            log(f"PostgreSQL skipped: {why}")
+
+    datasets = {}
+    for name in databases:
+        started = time.perf_counter()
+        make = data.sqlite_dataset if name == "sqlite" else data.postgres_dataset
+        datasets[name] = make(args.orders, args.tasks)
+        log(f"{name} data set ready in {time.perf_counter() - started:.1f} s")
+
+    emit(
+        "run",
+        None,
+        None,
+        machine=describe(),
+        data={
+            "orders": args.orders,
+            "due_tasks": args.tasks,
+            "operators_in_data": data.OPERATORS,
+            "seed": data.SEED,
+            **{
+                name: {
+                    "key": d.key,
+                    "generated_now": d.generated,
+                    "build_seconds": d.build_seconds,
+                    "working_copy_seconds": d.copy_seconds,
+                }
+                for name, d in datasets.items()
+            },
+        },
+        load_generators={
+            "claim_render": "in-process Werkzeug test client, 1 thread; server time measured by "
+            "a WSGI middleware around app.wsgi_app; floor = bare Flask app in the same process",
+            "weight": "gunicorn (1 gthread worker, keep-alive) on 127.0.0.1 and a raw-socket "
+            "HTTP/1.1 client sending browser-like headers; bytes counted on the wire",
+            "concurrent": f"{args.operators} operator threads in {args.procs} processes calling "
+            "the services claim_next_call + submit_call (no HTTP)",
+        },
+        skipped=skipped or None,
+        args={k: (sorted(v) if isinstance(v, set) else v) for k, v in vars(args).items()},
+    )
+
+    failures = 0
+    try:
+        for name, dataset in datasets.items():
+            if "claim_render" in args.only:
+                failures += _guarded(name, "claim_render", lambda d=dataset: _claim_render(d, args))
+            if "weight" in args.only and name == "sqlite":
+                failures += _guarded(name, "weight", lambda d=dataset: _weight(d))
+            if "concurrent" in args.only:
+                failures += _guarded(name, "concurrent", lambda d=dataset: _concurrent(d, args))
+    finally:
+        if "sqlite" in datasets:
+            data.drop_sqlite_work()
+        if "postgresql" in datasets:
+            data.drop_postgres_work()
+    return 1 if failures else 0
+
+
+def _claim_render(dataset, args) -> None:
+    from bench import claim_render
+
+    claim_render.run(dataset, iterations=args.iterations, warmup=args.warmup)
+
+
+def _weight(dataset) -> None:
+    from bench import weight
+
+    weight.run(dataset)
+
+
+def _concurrent(dataset, args) -> None:
+    from bench import concurrent
+
+    concurrent.run(dataset, operators=args.operators, seconds=args.seconds, procs=args.procs)
+
+
+def _guarded(db: str, benchmark: str, run) -> int:
+    """A benchmark that cannot run says so on its own JSON line; the others still run."""
+    from bench.claim_render import Unavailable
+    from bench.common import log
+
+    try:
+        run()
+        return 0
+    except Unavailable as exc:
+        print(
+            json.dumps(
+                {"name": benchmark, "value": None, "unit": None, "db": db, "skipped": str(exc)}
+            ),
+            flush=True,
+        )
+        log(f"{benchmark} on {db} skipped: {exc}")
+        return 0
+    except Exception as exc:
+        print(
+            json.dumps(
+                {
+                    "name": benchmark,
+                    "value": None,
+                    "unit": None,
+                    "db": db,
+                    "error": f"{exc.__class__.__name__}: {exc}",
+                }
+            ),
+            flush=True,
+        )
+        traceback.print_exc()
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
