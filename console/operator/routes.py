@@ -14,7 +14,7 @@ clear 409 instead, so a stale tab says what happened and never overwrites the ne
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
-from sqlalchemy import case, or_, select
+from sqlalchemy import select
 
 from console.access import roles_required
 from console.database import immediate_transaction
@@ -38,7 +38,6 @@ from console.models import (
     CallTask,
     ComplaintKind,
     PauseReason,
-    Response,
     Role,
     TaskStatus,
     utcnow,
@@ -56,8 +55,7 @@ from console.operator.forms import (
 )
 from console.scripts import rendering
 from console.services import audit, call_stats, calls, operator_state
-from console.services.call_stats import start_of_local_day
-from console.services.call_submit import MissingAnswers, submit_call
+from console.services.call_submit import MissingAnswers, is_own_submission, submit_call
 from console.services.scripts import definition_of
 
 CALL = "operator/call.html"
@@ -158,27 +156,11 @@ def start():
         nothing_claimed=request.args.get("nothing") == "1",
         next_due=next_due,
         next_due_format=_time_format(next_due, now),
-        callbacks=_callbacks(now),
+        callbacks=call_stats.callbacks_due(current_user, now),
         pause_form=PauseForm(formdata=None),
         pause_labels=PAUSE_LABELS,
         now=now,
     )
-
-
-def _callbacks(now: datetime, limit: int = 8) -> list[CallTask]:
-    """Callbacks due by the end of the operator's day that they may take: theirs first."""
-    end_of_day = start_of_local_day(current_user.timezone, now) + timedelta(days=1)
-    return db.session.scalars(
-        select(CallTask)
-        .where(
-            CallTask.status == TaskStatus.PENDING,
-            CallTask.is_callback.is_(True),
-            CallTask.due_at < end_of_day,
-            or_(CallTask.callback_user_id.is_(None), CallTask.callback_user_id == current_user.id),
-        )
-        .order_by(case((CallTask.callback_user_id == current_user.id, 0), else_=1), CallTask.due_at)
-        .limit(limit)
-    ).all()
 
 
 def _time_format(when: datetime | None, now: datetime) -> str:
@@ -345,7 +327,7 @@ def call_submit(task_id: int):
     task = db.session.get(CallTask, task_id)
     if task is None:
         abort(404)
-    if not _is_replay(task, form.submit_key.data):
+    if not is_own_submission(task, current_user, form.submit_key.data):
         task = _held(task_id)
     if not form.validate():
         return _bad_request(form)
@@ -365,22 +347,6 @@ def call_submit(task_id: int):
         return _missing_answers(task, answers)
     flash(_confirmation(result.complaints), "success")
     return _after_call(form)
-
-
-def _is_replay(task: CallTask, submit_key: str | None) -> bool:
-    """The same submit again (double click, retried request): the first one's result stands."""
-    if not submit_key:
-        return False
-    return (
-        db.session.scalar(
-            select(Response.id).where(
-                Response.submit_key == submit_key,
-                Response.task_id == task.id,
-                Response.operator_id == current_user.id,
-            )
-        )
-        is not None
-    )
 
 
 def _missing_answers(task: CallTask, answers: dict):

@@ -191,3 +191,20 @@ def operator_states(now: datetime | None = None) -> list[OperatorState]:
             ends = [t for t in (last_call.get(user.id), last_pause.get(user.id)) if t]
             states.append(OperatorState(user, "idle", max(ends) if ends else None, None, now))
     return states
+
+
+def callbacks_due(user: User, now: datetime | None = None, limit: int = 8) -> list[CallTask]:
+    """Callbacks due by the end of the operator's day that they may take: theirs first."""
+    now = now or utcnow()
+    end_of_day = start_of_local_day(user.timezone, now) + timedelta(days=1)
+    return db.session.scalars(
+        select(CallTask)
+        .where(
+            CallTask.status == TaskStatus.PENDING,
+            CallTask.is_callback.is_(True),
+            CallTask.due_at < end_of_day,
+            or_(CallTask.callback_user_id.is_(None), CallTask.callback_user_id == user.id),
+        )
+        .order_by(case((CallTask.callback_user_id == user.id, 0), else_=1), CallTask.due_at)
+        .limit(limit)
+    ).all()

@@ -66,6 +66,23 @@ def _replay(submit_key: str) -> Submitted | None:
     return Submitted(response, list(made), replayed=True)
 
 
+def is_own_submission(task: CallTask, user: User, submit_key: str | None) -> bool:
+    """This operator already submitted this call with this key (a double click, a retried
+    request): the first result stands, even though the task is no longer held."""
+    if not submit_key:
+        return False
+    return (
+        db.session.scalar(
+            select(Response.id).where(
+                Response.submit_key == submit_key,
+                Response.task_id == task.id,
+                Response.operator_id == user.id,
+            )
+        )
+        is not None
+    )
+
+
 def submit_call(
     task_id: int,
     *,
