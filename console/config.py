@@ -84,8 +84,42 @@ def from_environment(instance_path: Path) -> dict:
         "CALL_LEASE_SECONDS": int(env.get("CALL_LEASE_SECONDS", "300")),
         "CALL_RETRY_MINUTES": {"no_answer": 180, "busy": 30, "voicemail": 180},
         # Complaints (QC desk): first answer within 12 hours (DOMAIN.md, 001).
-        "COMPLAINT_ANSWER_HOURS": 12,
-        "COMPLAINT_RESOLUTION_DAYS": 3,
+        "COMPLAINT_ANSWER_HOURS": int(env.get("COMPLAINT_ANSWER_HOURS", "12")),
+        # Resolution: working days when the client counts working time only, else calendar days.
+        "COMPLAINT_RESOLUTION_DAYS": int(env.get("COMPLAINT_RESOLUTION_DAYS", "3")),
+        # A deadline is "due soon" (amber badge, warning to the assignee) this long before it.
+        "COMPLAINT_DUE_SOON_MINUTES": int(env.get("COMPLAINT_DUE_SOON_MINUTES", "120")),
+        # Departments a complaint can be handed over to (DOMAIN.md, 002).
+        "COMPLAINT_DEPARTMENTS": ["qc", "service", "sales", "accounting", "management"],
+        # Cause categories of valid complaints and confirmed repeat repairs.
+        "COMPLAINT_CAUSES": [
+            "workmanship",
+            "parts",
+            "diagnosis",
+            "communication",
+            "delay",
+            "pricing",
+            "customer_misuse",
+            "other",
+        ],
+        # Repeat repairs (DOMAIN.md, 000): a visit within this many days of the previous one.
+        "REPEAT_REPAIR_DAYS": int(env.get("REPEAT_REPAIR_DAYS", "14")),
+        # Customers with at least this many complaints in the window are marked for QC (002).
+        "FREQUENT_COMPLAINER_COUNT": int(env.get("FREQUENT_COMPLAINER_COUNT", "3")),
+        "FREQUENT_COMPLAINER_DAYS": int(env.get("FREQUENT_COMPLAINER_DAYS", "365")),
+        # Notifications: email through SMTP (none sent when SMTP_HOST is empty) and a webhook.
+        "SMTP_HOST": env.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(env.get("SMTP_PORT", "587")),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "1") == "1",
+        "SMTP_SENDER": env.get("SMTP_SENDER", "qc-console@localhost"),
+        "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "10")),
+        "NOTIFY_WEBHOOK_URL": env.get("NOTIFY_WEBHOOK_URL", ""),
+        "NOTIFY_WEBHOOK_TIMEOUT": float(env.get("NOTIFY_WEBHOOK_TIMEOUT", "5")),
+        # Attempts per delivery, and the wait before each retry (minutes; the last one repeats).
+        "NOTIFY_MAX_ATTEMPTS": int(env.get("NOTIFY_MAX_ATTEMPTS", "5")),
+        "NOTIFY_RETRY_MINUTES": [1, 5, 15, 60],
     }
 
 

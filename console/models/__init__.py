@@ -24,6 +24,13 @@ from console.models.complaints import (
     Validity,
 )
 from console.models.customers import Customer, CustomerPhone
+from console.models.notifications import (
+    DeliveryChannel,
+    DeliveryStatus,
+    Notification,
+    NotificationDelivery,
+    NotificationKind,
+)
 from console.models.orders import Order, RepeatRepairSource, RepeatRepairState
 from console.models.scripts import (
     AnswerOption,
@@ -55,6 +62,11 @@ __all__ = [
     "ComplaintStatus",
     "Customer",
     "CustomerPhone",
+    "DeliveryChannel",
+    "DeliveryStatus",
+    "Notification",
+    "NotificationDelivery",
+    "NotificationKind",
     "OperatorPause",
     "Order",
     "PauseReason",

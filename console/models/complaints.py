@@ -49,6 +49,8 @@ class Complaint(db.Model):
         Index("ix_complaints_status_created", "status", "created_at"),
         Index("ix_complaints_assignee_status", "assignee_id", "status"),
         Index("ix_complaints_client_created", "client_id", "created_at"),
+        Index("ix_complaints_status_answer_due", "status", "first_answer_due_at"),
+        Index("ix_complaints_kind_status", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)  # shown as "#311"
@@ -78,9 +80,13 @@ class Complaint(db.Model):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while the complaint waits for the customer: the clocks stand still (console.services.sla).
     sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Deadline warnings sent (before the due time) and escalations (after it), one per deadline.
+    answer_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Decision.
     validity: Mapped[Validity | None] = mapped_column(enum_column(Validity))
     validity_reason: Mapped[str | None] = mapped_column(Text)

@@ -30,6 +30,7 @@ class Order(TimestampMixin, db.Model):
         UniqueConstraint("client_id", "external_id"),
         Index("ix_orders_customer_completed", "customer_id", "completed_at"),
         Index("ix_orders_technician_completed", "technician_id", "completed_at"),
+        Index("ix_orders_repeat_state", "repeat_repair_state", "repeat_repair_reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,13 +61,24 @@ class Order(TimestampMixin, db.Model):
         enum_column(RepeatRepairSource)
     )
     repeat_of_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    repeat_repair_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The review (a commission decides, DOMAIN.md 000): cause and the responsible technician.
+    repeat_repair_cause: Mapped[str | None] = mapped_column(String(64))
+    repeat_repair_responsible_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"))
+    repeat_repair_note: Mapped[str | None] = mapped_column(Text)
+    repeat_repair_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    repeat_repair_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Set when the order arrived for a technician who was already blocked (anti-poaching).
     blocked_technician_flag: Mapped[bool] = mapped_column(default=False, nullable=False)
 
     client = relationship("Client")
     customer = relationship("Customer")
     work_type = relationship("WorkType")
-    technician = relationship("Technician")
+    technician = relationship("Technician", foreign_keys=[technician_id])
+    repeat_repair_responsible = relationship(
+        "Technician", foreign_keys=[repeat_repair_responsible_id]
+    )
+    repeat_repair_reviewed_by = relationship("User", foreign_keys=[repeat_repair_reviewed_by_id])
     repeat_of = relationship("Order", remote_side=[id])
 
     def __repr__(self) -> str:

@@ -13,11 +13,12 @@ from console.models import (
     ComplaintEvent,
     ComplaintKind,
     ComplaintSource,
+    NotificationKind,
     Order,
     Response,
     User,
 )
-from console.services import audit
+from console.services import audit, notifications
 
 
 def order_snapshot(order: Order, answers: list[dict] | None = None) -> dict:
@@ -114,5 +115,12 @@ def open_complaint(
         actor=by,
         entity=complaint,
         details={"category": category, "order": order.external_id},
+    )
+    notifications.complaint_event(
+        NotificationKind.NEW_COMPLAINT,
+        complaint,
+        now=now,
+        title=f"New {kind.value} #{complaint.id}: {category}",
+        body=summary,
     )
     return complaint
