@@ -54,9 +54,13 @@ def app_config(database_url: str, *, pool_size: int = 10) -> dict:
 
 
 def make_app(database_url: str, *, pool_size: int = 10):
+    import gc
+
     from console import create_app
 
-    return create_app(app_config(database_url, pool_size=pool_size))
+    app = create_app(app_config(database_url, pool_size=pool_size))
+    gc.freeze()  # as wsgi.py does in every worker
+    return app
 
 
 def percentile(values: list[float], q: float) -> float:

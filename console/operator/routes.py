@@ -101,14 +101,14 @@ def _not_held(_error):
     )
 
 
-def _held(task_id: int) -> CallTask:
+def _held(task_id: int, *, for_screen: bool = False) -> CallTask:
     """The task, if the signed-in operator holds it; else NotHeld (403), or LeaseLost (409) for
     a request from a screen of theirs that was taken over meanwhile."""
-    if db.session.get(CallTask, task_id) is None:
-        abort(404)
     try:
-        return calls.task_for(current_user, task_id)
+        return calls.task_for(current_user, task_id, for_screen=for_screen)
     except calls.NotHeld:
+        if db.session.get(CallTask, task_id) is None:
+            abort(404)
         if request.method == "POST" and _held_before(task_id):
             raise calls.LeaseLost()
         raise
@@ -220,7 +220,7 @@ def resume():
 @bp.get("/call/<int:task_id>")
 @roles_required(Role.OPERATOR)
 def call(task_id: int):
-    task = _held(task_id)
+    task = _held(task_id, for_screen=True)
     return render_template(CALL, **_call_context(task))
 
 

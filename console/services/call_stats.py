@@ -44,29 +44,22 @@ def start_of_local_day(tz_name: str, now: datetime | None = None) -> datetime:
 
 
 def operator_today(user: User, now: datetime | None = None) -> OperatorToday:
+    """Today's attempts of this operator, counted in one pass over one indexed read."""
     since = start_of_local_day(user.timezone, now)
-    row = db.session.execute(
-        select(
-            func.count(CallAttempt.id),
-            func.sum(case((CallAttempt.outcome.in_(REACHED), 1), else_=0)),
-            func.sum(case((CallAttempt.outcome == CallOutcome.COMPLETED, 1), else_=0)),
-        ).where(CallAttempt.operator_id == user.id, CallAttempt.started_at >= since)
-    ).one()
+    rows = db.session.execute(
+        select(CallAttempt.outcome, CallAttempt.started_at, CallAttempt.ended_at).where(
+            CallAttempt.operator_id == user.id, CallAttempt.started_at >= since
+        )
+    ).all()
     durations = [
         (end - start).total_seconds()
-        for start, end in db.session.execute(
-            select(CallAttempt.started_at, CallAttempt.ended_at).where(
-                CallAttempt.operator_id == user.id,
-                CallAttempt.started_at >= since,
-                CallAttempt.outcome == CallOutcome.COMPLETED,
-                CallAttempt.ended_at.is_not(None),
-            )
-        )
+        for outcome, start, end in rows
+        if outcome == CallOutcome.COMPLETED and end is not None
     ]
     return OperatorToday(
-        calls=row[0] or 0,
-        reached=row[1] or 0,
-        completed=row[2] or 0,
+        calls=len(rows),
+        reached=sum(1 for outcome, _, _ in rows if outcome in REACHED),
+        completed=sum(1 for outcome, _, _ in rows if outcome == CallOutcome.COMPLETED),
         average_handle_seconds=sum(durations) / len(durations) if durations else None,
     )
 

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, literal, literal_column, or_, select, union_all, update
+from sqlalchemy.orm import joinedload
 
 from console.database import immediate_transaction, is_sqlite
 from console.extensions import db
@@ -132,19 +133,40 @@ def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
         open_ids = open_client_ids(now)
         if not open_ids:
             return None
-        for query in _candidates(user, now, open_ids):
-            query = query.limit(1)
-            if not is_sqlite():
-                query = query.with_for_update(skip_locked=True)
+        candidates = list(_candidates(user, now, open_ids))
+        if is_sqlite():
+            # The write lock is already ours (BEGIN IMMEDIATE): one read finds the best candidate.
+            found = _first_by_priority(candidates)
+            if found is not None:
+                return _take(found[1], user, now, was_held=found[0] == EXPIRED_LEASES)
+            return None
+        for priority, query in enumerate(candidates):
+            query = query.limit(1).with_for_update(skip_locked=True)
             task_id = db.session.scalar(query)
             if task_id is not None:
-                task = _take(task_id, user, now)
+                task = _take(task_id, user, now, was_held=priority == EXPIRED_LEASES)
                 if task is not None:
                     return task
     return None
 
 
-def _take(task_id: int, user: User, now: datetime) -> CallTask | None:
+EXPIRED_LEASES = 2  # the position of the "lease ran out" query in _candidates
+
+
+def _first_by_priority(candidates) -> tuple[int, int] | None:
+    """(priority, task id) of the first candidate of the highest priority, in one statement."""
+    parts = [
+        select(literal(priority).label("priority"), sub.c.id)
+        for priority, query in enumerate(candidates)
+        for sub in [query.limit(1).subquery()]
+    ]
+    row = db.session.execute(
+        union_all(*parts).order_by(literal_column("priority")).limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _take(task_id: int, user: User, now: datetime, *, was_held: bool) -> CallTask | None:
     token = secrets.token_urlsafe(24)
     taken = db.session.execute(
         update(CallTask)
@@ -167,12 +189,17 @@ def _take(task_id: int, user: User, now: datetime) -> CallTask | None:
     )
     if taken.rowcount != 1:
         return None
-    task = db.session.get(CallTask, task_id, populate_existing=True)
-    # A previous holder's attempt that was never finished ends where their lease ended.
-    for attempt in db.session.scalars(
-        select(CallAttempt).where(CallAttempt.task_id == task_id, CallAttempt.ended_at.is_(None))
-    ):
-        attempt.ended_at = now
+    task = db.session.get(
+        CallTask, task_id, populate_existing=True, options=(joinedload(CallTask.order),)
+    )
+    if was_held:
+        # A previous holder's attempt that was never finished ends where their lease ended.
+        for attempt in db.session.scalars(
+            select(CallAttempt).where(
+                CallAttempt.task_id == task_id, CallAttempt.ended_at.is_(None)
+            )
+        ):
+            attempt.ended_at = now
     if task.script_version_id is None:
         from console.services.scripts import select_for
 
@@ -185,9 +212,23 @@ def _take(task_id: int, user: User, now: datetime) -> CallTask | None:
 # --- holding -------------------------------------------------------------------------------
 
 
-def task_for(user: User, task_id: int) -> CallTask:
+def call_screen_loads() -> tuple:
+    """What the call screen shows of a task, loaded with it in one round trip (plus the phones)."""
+    from console.models import Customer, Order, ScriptVersion
+
+    order = joinedload(CallTask.order)
+    return (
+        order.joinedload(Order.work_type),
+        order.joinedload(Order.technician),
+        joinedload(CallTask.client),
+        joinedload(CallTask.customer).selectinload(Customer.phones),
+        joinedload(CallTask.script_version).joinedload(ScriptVersion.script),
+    )
+
+
+def task_for(user: User, task_id: int, *, for_screen: bool = False) -> CallTask:
     """The task, if this operator holds it (or held it and nobody took it over): else NotHeld."""
-    task = db.session.get(CallTask, task_id)
+    task = db.session.get(CallTask, task_id, options=call_screen_loads() if for_screen else None)
     if task is None or task.held_by_id != user.id:
         raise NotHeld()
     return task

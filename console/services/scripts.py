@@ -58,7 +58,7 @@ class LockedQuestion(ValueError):
 
 # Published versions never change, so their definitions are cached per process (the call
 # screen reads one on every claim). Drafts are always read fresh.
-_PUBLISHED_CACHE: OrderedDict[tuple[int, str], dict] = OrderedDict()
+_PUBLISHED_CACHE: OrderedDict[tuple, dict] = OrderedDict()
 _CACHE_SIZE = 256
 
 
@@ -66,7 +66,21 @@ def definition_of(version: ScriptVersion) -> dict:
     """The normalised definition of a version: the script's settings (name, assignment, which
     apply at once) with the version's texts and questions."""
     script = version.script
-    return defn.normalise(
+    published = version.published_at is not None and bool(version.content_hash)
+    # The settings are part of the key: renaming or reassigning a script shows at once.
+    cache_key = (
+        "definition",
+        version.id,
+        version.content_hash,
+        script.key,
+        script.name,
+        script.client_id,
+        script.work_type_id,
+    )
+    if published and cache_key in _PUBLISHED_CACHE:
+        _PUBLISHED_CACHE.move_to_end(cache_key)
+        return copy.deepcopy(_PUBLISHED_CACHE[cache_key])
+    definition = defn.normalise(
         {
             "key": script.key,
             "name": script.name,
@@ -75,6 +89,15 @@ def definition_of(version: ScriptVersion) -> dict:
             **_version_content(version),
         }
     )
+    if published:
+        _remember(cache_key, copy.deepcopy(definition))
+    return definition
+
+
+def _remember(key: tuple, value: dict) -> None:
+    _PUBLISHED_CACHE[key] = value
+    if len(_PUBLISHED_CACHE) > _CACHE_SIZE:
+        _PUBLISHED_CACHE.popitem(last=False)
 
 
 def _version_content(version: ScriptVersion) -> dict:
@@ -84,9 +107,7 @@ def _version_content(version: ScriptVersion) -> dict:
     cached = _PUBLISHED_CACHE.get(cache_key)
     if cached is None:
         cached = _content_from_rows(version)
-        _PUBLISHED_CACHE[cache_key] = cached
-        if len(_PUBLISHED_CACHE) > _CACHE_SIZE:
-            _PUBLISHED_CACHE.popitem(last=False)
+        _remember(cache_key, cached)
     else:
         _PUBLISHED_CACHE.move_to_end(cache_key)
     return copy.deepcopy(cached)
