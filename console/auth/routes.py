@@ -72,6 +72,10 @@ def login():
         db.session.commit()
         session.permanent = True
         login_user(user)
+        # Flask-Login's "_id" (a 128-character hash for its session protection and remember-me
+        # cookie) is unused here: the server-side session row is the protection. Every request
+        # of the call screen carries the cookie, so it stays small.
+        session.pop("_id", None)
         return redirect(next_url or home_url_for(user.role))
     return render_template("auth/login.html", form=form)
 
