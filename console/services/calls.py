@@ -13,10 +13,23 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, literal, literal_column, or_, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import joinedload
 
 from console.database import immediate_transaction, is_sqlite
@@ -30,6 +43,7 @@ from console.models import (
     User,
     utcnow,
 )
+from console.models.base import UTCDateTime
 from console.services import audit
 
 TEMPORARY = (CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.VOICEMAIL)
@@ -85,38 +99,82 @@ def held_task(user: User, now: datetime | None = None) -> CallTask | None:
     )
 
 
-def _candidates(user: User, now: datetime, open_ids: list[int]):
+# The claim runs hundreds of times an hour per operator: its statements are built once per
+# process with bound parameters (now, user_id, open_ids), so a claim only binds and executes.
+_NOW = bindparam("now", type_=UTCDateTime())
+_USER = bindparam("user_id", type_=Integer())
+_OPEN = bindparam("open_ids", expanding=True)
+
+
+@cache
+def _candidates() -> tuple:
     """Queries for the next task, in priority order: my "only me" callbacks, then callbacks for
     anyone, then tasks whose lease ran out, then the oldest due task (DOMAIN rules, issue 4)."""
     due = and_(
         CallTask.status == TaskStatus.PENDING,
-        CallTask.due_at <= now,
-        CallTask.client_id.in_(open_ids),
+        CallTask.due_at <= _NOW,
+        CallTask.client_id.in_(_OPEN),
     )
-    yield (
+    order = (CallTask.due_at, CallTask.id)
+    return (
         select(CallTask.id)
-        .where(due, CallTask.is_callback.is_(True), CallTask.callback_user_id == user.id)
-        .order_by(CallTask.due_at, CallTask.id)
-    )
-    yield (
+        .where(due, CallTask.is_callback.is_(True), CallTask.callback_user_id == _USER)
+        .order_by(*order),
         select(CallTask.id)
         .where(due, CallTask.is_callback.is_(True), CallTask.callback_user_id.is_(None))
-        .order_by(CallTask.due_at, CallTask.id)
-    )
-    yield (
+        .order_by(*order),
         select(CallTask.id)
         .where(
             CallTask.status == TaskStatus.HELD,
-            CallTask.lease_expires_at <= now,
-            CallTask.client_id.in_(open_ids),
-            or_(CallTask.callback_user_id.is_(None), CallTask.callback_user_id == user.id),
+            CallTask.lease_expires_at <= _NOW,
+            CallTask.client_id.in_(_OPEN),
+            or_(CallTask.callback_user_id.is_(None), CallTask.callback_user_id == _USER),
         )
-        .order_by(CallTask.due_at, CallTask.id)
+        .order_by(*order),
+        select(CallTask.id).where(due, CallTask.callback_user_id.is_(None)).order_by(*order),
     )
-    yield (
-        select(CallTask.id)
-        .where(due, CallTask.callback_user_id.is_(None))
-        .order_by(CallTask.due_at, CallTask.id)
+
+
+EXPIRED_LEASES = 2  # the position of the "lease ran out" query in _candidates()
+
+
+@cache
+def _first_by_priority() -> Select:
+    """(priority, task id) of the first candidate of the highest priority, in one statement."""
+    parts = [
+        select(literal(priority).label("priority"), sub.c.id)
+        for priority, query in enumerate(_candidates())
+        for sub in [query.limit(1).subquery()]
+    ]
+    return union_all(*parts).order_by(literal_column("priority")).limit(1)
+
+
+@cache
+def _locking_candidates() -> tuple:
+    """PostgreSQL: each candidate query locks its row, skipping rows other claims hold."""
+    return tuple(q.limit(1).with_for_update(skip_locked=True) for q in _candidates())
+
+
+@cache
+def _take_statement():
+    return (
+        update(CallTask)
+        .where(
+            CallTask.id == bindparam("task_id"),
+            or_(
+                CallTask.status == TaskStatus.PENDING,
+                and_(CallTask.status == TaskStatus.HELD, CallTask.lease_expires_at <= _NOW),
+            ),
+        )
+        .values(
+            status=TaskStatus.HELD,
+            held_by_id=_USER,
+            lease_token=bindparam("token"),
+            lease_expires_at=bindparam("expires", type_=UTCDateTime()),
+            claimed_at=_NOW,
+            submit_key=bindparam("submit_key"),
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -133,16 +191,15 @@ def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
         open_ids = open_client_ids(now)
         if not open_ids:
             return None
-        candidates = list(_candidates(user, now, open_ids))
+        params = {"now": now, "user_id": user.id, "open_ids": open_ids}
         if is_sqlite():
             # The write lock is already ours (BEGIN IMMEDIATE): one read finds the best candidate.
-            found = _first_by_priority(candidates)
+            found = db.session.execute(_first_by_priority(), params).first()
             if found is not None:
                 return _take(found[1], user, now, was_held=found[0] == EXPIRED_LEASES)
             return None
-        for priority, query in enumerate(candidates):
-            query = query.limit(1).with_for_update(skip_locked=True)
-            task_id = db.session.scalar(query)
+        for priority, query in enumerate(_locking_candidates()):
+            task_id = db.session.scalar(query, params)
             if task_id is not None:
                 task = _take(task_id, user, now, was_held=priority == EXPIRED_LEASES)
                 if task is not None:
@@ -150,42 +207,17 @@ def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
     return None
 
 
-EXPIRED_LEASES = 2  # the position of the "lease ran out" query in _candidates
-
-
-def _first_by_priority(candidates) -> tuple[int, int] | None:
-    """(priority, task id) of the first candidate of the highest priority, in one statement."""
-    parts = [
-        select(literal(priority).label("priority"), sub.c.id)
-        for priority, query in enumerate(candidates)
-        for sub in [query.limit(1).subquery()]
-    ]
-    row = db.session.execute(
-        union_all(*parts).order_by(literal_column("priority")).limit(1)
-    ).first()
-    return (row[0], row[1]) if row is not None else None
-
-
 def _take(task_id: int, user: User, now: datetime, *, was_held: bool) -> CallTask | None:
-    token = secrets.token_urlsafe(24)
     taken = db.session.execute(
-        update(CallTask)
-        .where(
-            CallTask.id == task_id,
-            or_(
-                CallTask.status == TaskStatus.PENDING,
-                and_(CallTask.status == TaskStatus.HELD, CallTask.lease_expires_at <= now),
-            ),
-        )
-        .values(
-            status=TaskStatus.HELD,
-            held_by_id=user.id,
-            lease_token=token,
-            lease_expires_at=now + lease_length(),
-            claimed_at=now,
-            submit_key=secrets.token_urlsafe(24),
-        )
-        .execution_options(synchronize_session=False)
+        _take_statement(),
+        {
+            "task_id": task_id,
+            "now": now,
+            "user_id": user.id,
+            "token": secrets.token_urlsafe(24),
+            "expires": now + lease_length(),
+            "submit_key": secrets.token_urlsafe(24),
+        },
     )
     if taken.rowcount != 1:
         return None
