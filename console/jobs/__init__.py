@@ -36,6 +36,8 @@ class Periodic:
 PERIODIC: list[Periodic] = [
     Periodic("console.jobs.housekeeping.expire_idle_sessions", interval=15 * 60),
     Periodic("console.jobs.calls.generate", interval=5 * 60, timeout=600),
+    Periodic("console.jobs.complaints.warn_deadlines", interval=60),
+    Periodic("console.jobs.notifications.retry_due", interval=60),
 ]
 
 

@@ -51,8 +51,9 @@ def start_session(user: User, *, ip: str | None, user_agent: str | None) -> User
     return session
 
 
-def load_session_user(token: str, *, max_age: timedelta) -> User | None:
-    """The user behind a live session token; None when revoked, expired or deactivated."""
+def load_session_user(token: str, *, max_age: timedelta, touch: bool = True) -> User | None:
+    """The user behind a live session token; None when revoked, expired or deactivated.
+    ``touch``: the request is the person's own doing, so it counts as activity."""
     row = db.session.execute(
         select(UserSession, User)
         .join(User, UserSession.user_id == User.id)
@@ -64,7 +65,7 @@ def load_session_user(token: str, *, max_age: timedelta) -> User | None:
     now = utcnow()
     if not user.active or now - session.last_seen_at > max_age:
         return None
-    if now - session.last_seen_at > _TOUCH_EVERY:
+    if touch and now - session.last_seen_at > _TOUCH_EVERY:
         session.last_seen_at = now
         db.session.commit()
     user.current_session = session

@@ -18,7 +18,7 @@ from console.models import (
     Response,
     User,
 )
-from console.services import audit, notifications
+from console.services import audit, notifications, sla
 
 
 def order_snapshot(order: Order, answers: list[dict] | None = None) -> dict:
@@ -61,13 +61,19 @@ def order_snapshot(order: Order, answers: list[dict] | None = None) -> dict:
     return snapshot
 
 
-def first_answer_due(created_at: datetime) -> datetime:
-    """Every customer is answered within 12 hours (DOMAIN.md, 001)."""
-    return created_at + timedelta(hours=current_app.config["COMPLAINT_ANSWER_HOURS"])
+def first_answer_due(created_at: datetime, client=None) -> datetime:
+    """Every customer is answered within 12 hours (DOMAIN.md, 001), counted on the client's
+    clock (working time only when it asks for that: console.services.sla)."""
+    if client is None:
+        return created_at + timedelta(hours=current_app.config["COMPLAINT_ANSWER_HOURS"])
+    return sla.deadlines(client, created_at)[0]
 
 
-def resolution_due(created_at: datetime) -> datetime:
-    return created_at + timedelta(days=current_app.config["COMPLAINT_RESOLUTION_DAYS"])
+def resolution_due(created_at: datetime, client=None) -> datetime:
+    """``COMPLAINT_RESOLUTION_DAYS`` later: working days for a working-time client."""
+    if client is None:
+        return created_at + timedelta(days=current_app.config["COMPLAINT_RESOLUTION_DAYS"])
+    return sla.deadlines(client, created_at)[1]
 
 
 def open_complaint(
@@ -95,8 +101,8 @@ def open_complaint(
         summary=summary,
         created_at=now,
         created_by_id=by.id if by is not None else None,
-        first_answer_due_at=first_answer_due(now),
-        resolution_due_at=resolution_due(now),
+        first_answer_due_at=first_answer_due(now, order.client),
+        resolution_due_at=resolution_due(now, order.client),
     )
     db.session.add(complaint)
     db.session.add(

@@ -4,16 +4,49 @@ and the same news by email and webhook, sent by background jobs with retries.
 Everything is recorded in the caller's transaction first (``Notification`` and
 ``NotificationDelivery`` rows), so a failed send loses nothing: the delivery stays pending or
 failed, visible to admins, and can be retried.
+
+Sending: when the transaction that recorded deliveries commits, each one is handed to the job
+queue (``console.jobs.notifications.deliver``; RQ with Redis, in this process after the
+response otherwise). A delivery is claimed with a conditional UPDATE before it is sent, so the
+job and the periodic retry (``console.jobs.notifications.retry_due``) never send it twice at
+once. A failed attempt waits ``NOTIFY_RETRY_MINUTES`` before the next; after
+``NOTIFY_MAX_ATTEMPTS`` the delivery is FAILED with its last error kept, until an admin retries.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import logging
+import smtplib
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
 
-from sqlalchemy import select
+from flask import current_app, g, has_app_context, has_request_context, url_for
+from sqlalchemy import event, inspect, or_, select, update
+from sqlalchemy.orm import Session
+from werkzeug.routing import BuildError
 
+from console.database import immediate_transaction
 from console.extensions import db
-from console.models import Complaint, Notification, NotificationKind, Role, User
+from console.models import (
+    Complaint,
+    DeliveryChannel,
+    DeliveryStatus,
+    Notification,
+    NotificationDelivery,
+    NotificationKind,
+    Role,
+    User,
+)
+from console.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+DELIVER_JOB = "console.jobs.notifications.deliver"
+_OUTBOX = "notify_outbox"  # Session.info key: deliveries added in the open transaction
+_COMMITTED = "notify_committed"  # Session.info key: committed, not yet handed over
 
 
 def qc_team() -> list[User]:
@@ -51,18 +84,440 @@ def complaint_event(
     body: str | None = None,
     recipients: list[User] | None = None,
 ) -> list[Notification]:
-    """Record the notices for ``kind`` about ``complaint`` (the caller commits)."""
+    """Record the notices for ``kind`` about ``complaint``, and its email and webhook
+    deliveries (the caller commits; they are sent once it has). ``title`` is the English text
+    used by email and webhook; the in-app notice is worded in its reader's language when shown
+    (see :func:`notice_text`)."""
     users = recipients if recipients is not None else recipients_for(complaint)
     notices = [
         Notification(
             user_id=user.id,
             kind=kind,
             complaint_id=complaint.id,
-            title=title,
+            title=title[:200],
             body=body,
             created_at=now,
         )
         for user in users
     ]
     db.session.add_all(notices)
+    _record_deliveries(kind, complaint, now=now, title=title, body=body, users=users)
     return notices
+
+
+# --- deliveries --------------------------------------------------------------------------------
+
+
+def _complaint_url(complaint: Complaint) -> str | None:
+    """A link for the email / chat message, when there is a request to build it from."""
+    if not has_request_context() or complaint.id is None:
+        return None
+    for endpoint in ("qc.complaint_detail", "qc.complaint"):
+        try:
+            return url_for(endpoint, complaint_id=complaint.id, _external=True)
+        except BuildError:
+            continue
+    return None
+
+
+def _record_deliveries(
+    kind: NotificationKind,
+    complaint: Complaint,
+    *,
+    now: datetime,
+    title: str,
+    body: str | None,
+    users: list[User],
+) -> list[NotificationDelivery]:
+    config = current_app.config
+    if complaint.id is None:
+        db.session.flush()
+    url = _complaint_url(complaint)
+    text = "\n\n".join(part for part in (title, body, url) if part)
+    deliveries = []
+    if config.get("SMTP_HOST"):
+        for user in users:
+            if user.email:
+                deliveries.append(
+                    NotificationDelivery(
+                        channel=DeliveryChannel.EMAIL,
+                        target=user.email,
+                        kind=kind,
+                        complaint_id=complaint.id,
+                        subject=title[:300],
+                        payload={"to": user.email, "name": user.name, "text": text},
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
+    if config.get("NOTIFY_WEBHOOK_URL"):
+        deliveries.append(
+            NotificationDelivery(
+                channel=DeliveryChannel.WEBHOOK,
+                target=config["NOTIFY_WEBHOOK_URL"][:500],
+                kind=kind,
+                complaint_id=complaint.id,
+                subject=title[:300],
+                payload=webhook_payload(
+                    kind, complaint, title=title, body=body, url=url, users=users, now=now
+                ),
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+    if deliveries:
+        db.session.add_all(deliveries)
+        db.session.info.setdefault(_OUTBOX, []).extend(deliveries)
+    return deliveries
+
+
+def webhook_payload(
+    kind: NotificationKind,
+    complaint: Complaint,
+    *,
+    title: str,
+    body: str | None,
+    url: str | None,
+    users: list[User],
+    now: datetime,
+) -> dict:
+    """The JSON posted to the webhook. ``text`` is what a team chat's incoming webhook
+    (Slack, Mattermost, Rocket.Chat) shows; the rest is for programs."""
+    return {
+        "text": "\n".join(part for part in (title, body, url) if part),
+        "event": kind.value,
+        "at": now.isoformat(),
+        "title": title,
+        "body": body,
+        "url": url,
+        "complaint": {
+            "id": complaint.id,
+            "kind": complaint.kind.value if complaint.kind else None,
+            "category": complaint.category,
+            "status": complaint.status.value if complaint.status else None,
+            "client_id": complaint.client_id,
+            "first_answer_due_at": _iso(complaint.first_answer_due_at),
+            "resolution_due_at": _iso(complaint.resolution_due_at),
+        },
+        "recipients": [u.name for u in users],  # names only: a chat channel is wider
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    """Deliveries recorded in a committed transaction are ready to go (no SQL allowed here)."""
+    outbox = session.info.pop(_OUTBOX, None)
+    if outbox:
+        # The identity key, not ``d.id``: the rows are expired now and may not be reloaded here.
+        keys = (inspect(d).identity for d in outbox)
+        ids = [key[0] for key in keys if key]
+        session.info.setdefault(_COMMITTED, []).extend(ids)
+        if has_app_context():
+            _hand_over(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_OUTBOX, None)  # nothing was recorded: nothing to send
+
+
+def _hand_over(session: Session) -> None:
+    """Enqueue committed deliveries on RQ now; without Redis, send them in this process once
+    the request's response is out (or when the job that committed calls :func:`send_committed`).
+    Anything not handed over is still picked up by the periodic retry."""
+    if current_app.task_queue is not None:
+        ids = session.info.pop(_COMMITTED, [])
+        from console import jobs
+
+        for delivery_id in ids:
+            try:
+                jobs.enqueue(DELIVER_JOB, delivery_id, retries=0, timeout=60)
+            except Exception:  # Redis is down: the periodic retry sends it later
+                log.exception("could not enqueue delivery %s", delivery_id)
+        return
+    if has_request_context():
+        g.notify_after_response = True  # console.notifications routes: after_app_request
+
+
+def send_committed() -> int:
+    """Send, in this process, the deliveries committed so far by this session (the inline
+    default; with RQ they were enqueued at commit). Returns how many were attempted."""
+    ids = db.session.info.pop(_COMMITTED, [])
+    for delivery_id in ids:
+        deliver(delivery_id)
+    return len(ids)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt (the last interval repeats)."""
+    minutes = current_app.config["NOTIFY_RETRY_MINUTES"]
+    return timedelta(minutes=minutes[min(max(attempts, 1), len(minutes)) - 1])
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One claimed attempt: what to send, where."""
+
+    id: int
+    channel: DeliveryChannel
+    target: str
+    subject: str
+    payload: dict
+
+
+def claim(delivery_id: int, now: datetime) -> Outgoing | None:
+    """Take a due, pending delivery for one attempt, or None when it isn't due or another
+    process has just taken it. The claim counts the attempt and pushes ``next_attempt_at`` past
+    the send's timeout, so a worker that dies mid-send leaves it to be retried, not lost."""
+    config = current_app.config
+    hold = timedelta(seconds=max(config["SMTP_TIMEOUT"], config["NOTIFY_WEBHOOK_TIMEOUT"]) * 3)
+    with immediate_transaction() as session:
+        result = session.execute(
+            update(NotificationDelivery)
+            .where(
+                NotificationDelivery.id == delivery_id,
+                NotificationDelivery.status == DeliveryStatus.PENDING,
+                or_(
+                    NotificationDelivery.next_attempt_at.is_(None),
+                    NotificationDelivery.next_attempt_at <= now,
+                ),
+            )
+            .values(
+                attempts=NotificationDelivery.attempts + 1,
+                next_attempt_at=now + max(hold, timedelta(minutes=1)),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        claimed = result.rowcount == 1
+    if not claimed:
+        return None
+    delivery = db.session.get(NotificationDelivery, delivery_id)
+    db.session.refresh(delivery)
+    # What to send, read now: no transaction stays open while the far end is slow.
+    outgoing = Outgoing(
+        id=delivery.id,
+        channel=delivery.channel,
+        target=delivery.target,
+        subject=delivery.subject,
+        payload=dict(delivery.payload or {}),
+    )
+    db.session.commit()
+    return outgoing
+
+
+def deliver(delivery_id: int, now: datetime | None = None) -> DeliveryStatus | None:
+    """One attempt at one delivery: SENT, or PENDING with the next attempt scheduled, or FAILED
+    after the last attempt. Never raises for a send error: the error is kept on the row."""
+    now = now or utcnow()
+    outgoing = claim(delivery_id, now)
+    if outgoing is None:
+        return None
+    error = None
+    try:
+        send(outgoing)
+    except Exception as exc:  # any failure of the far end is recorded, never lost
+        error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        log.warning("delivery %s (%s) failed: %s", delivery_id, outgoing.channel, error)
+    with immediate_transaction():
+        delivery = db.session.get(NotificationDelivery, delivery_id)
+        if error is None:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = utcnow()
+            delivery.next_attempt_at = None
+        else:
+            delivery.last_error = error
+            if delivery.attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
+                delivery.status = DeliveryStatus.FAILED
+                delivery.next_attempt_at = None
+            else:
+                delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+        status = delivery.status
+    return status
+
+
+def due_delivery_ids(now: datetime, limit: int = 200) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(NotificationDelivery.id)
+            .where(
+                NotificationDelivery.status == DeliveryStatus.PENDING,
+                NotificationDelivery.next_attempt_at <= now,
+            )
+            .order_by(NotificationDelivery.next_attempt_at, NotificationDelivery.id)
+            .limit(limit)
+        )
+    )
+
+
+def retry(delivery: NotificationDelivery, *, by: User, now: datetime) -> None:
+    """An admin sends a failed delivery again: one more attempt, now (the caller commits; the
+    attempt goes out after the commit like any new delivery)."""
+    from console.services import audit
+
+    delivery.status = DeliveryStatus.PENDING
+    delivery.next_attempt_at = now
+    db.session.info.setdefault(_OUTBOX, []).append(delivery)
+    audit.record(
+        "notification.delivery.retried",
+        actor=by,
+        entity=delivery,
+        details={"channel": delivery.channel.value, "attempts": delivery.attempts},
+    )
+
+
+# --- the far ends ------------------------------------------------------------------------------
+
+
+def send(delivery: Outgoing | NotificationDelivery) -> None:
+    if delivery.channel == DeliveryChannel.EMAIL:
+        send_email(delivery)
+    elif delivery.channel == DeliveryChannel.WEBHOOK:
+        send_webhook(delivery)
+    else:  # pragma: no cover - the enum has two members
+        raise ValueError(f"unknown channel {delivery.channel}")
+
+
+def send_email(delivery: Outgoing | NotificationDelivery) -> None:
+    config = current_app.config
+    if not config.get("SMTP_HOST"):
+        raise RuntimeError("SMTP_HOST is not set")
+    message = EmailMessage()
+    message["From"] = config["SMTP_SENDER"]
+    message["To"] = delivery.target
+    message["Subject"] = delivery.subject
+    message.set_content(delivery.payload.get("text") or delivery.subject)
+    with smtplib.SMTP(
+        config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT"]
+    ) as smtp:
+        if config.get("SMTP_STARTTLS"):
+            smtp.starttls()
+        if config.get("SMTP_USERNAME"):
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+        smtp.send_message(message)
+
+
+def send_webhook(delivery: Outgoing | NotificationDelivery) -> None:
+    """POST the JSON; any answer other than 2xx (or no answer) is a failure."""
+    if not delivery.target.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) URL: {delivery.target}")
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+        delivery.target,
+        data=json.dumps(delivery.payload).encode(),
+        headers={"Content-Type": "application/json", "User-Agent": "qc-console"},
+        method="POST",
+    )
+    timeout = current_app.config["NOTIFY_WEBHOOK_TIMEOUT"]
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        if not 200 <= response.status < 300:
+            raise RuntimeError(f"HTTP {response.status}")
+
+
+# --- what a notice says, in its reader's language ----------------------------------------------
+
+
+def notice_text(notice: Notification) -> tuple[str, str | None]:
+    """The title and body of an in-app notice in the current locale, from its kind and its
+    complaint; the stored English title is the fallback."""
+    from flask_babel import gettext as _
+
+    complaint = notice.complaint
+    if complaint is None:
+        return notice.title, notice.body
+    number, body = complaint.id, notice.body
+    if notice.kind == NotificationKind.NEW_COMPLAINT:
+        if complaint.kind is not None and complaint.kind.value == "poaching":
+            title = _(
+                "New poaching case #%(n)s: %(category)s", n=number, category=complaint.category
+            )
+        else:
+            title = _("New complaint #%(n)s: %(category)s", n=number, category=complaint.category)
+    elif notice.kind == NotificationKind.ASSIGNED:
+        title = _("#%(n)s was assigned to you", n=number)
+    elif notice.kind in (NotificationKind.DUE_SOON, NotificationKind.OVERDUE):
+        # The stored body is English with a UTC time; the notice list shows the live badge.
+        body = None
+        # Which deadline it was about: the answer, as long as none had been given then.
+        answered = complaint.first_answered_at
+        about_answer = answered is None or answered > notice.created_at
+        if notice.kind == NotificationKind.DUE_SOON:
+            title = (
+                _("#%(n)s: the first answer is due soon", n=number)
+                if about_answer
+                else _("#%(n)s: the resolution is due soon", n=number)
+            )
+        else:
+            title = (
+                _("#%(n)s: the first answer is overdue", n=number)
+                if about_answer
+                else _("#%(n)s: the resolution is overdue", n=number)
+            )
+    else:
+        title = notice.title
+    return title, body
+
+
+def unread_count(user: User) -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def latest(user: User, *, limit: int = 5, unread_only: bool = True) -> list[Notification]:
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(user: User, notice_id: int | None, *, now: datetime) -> int:
+    """Mark one notice (or, with None, all of them) of ``user`` read; returns how many."""
+    query = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notice_id is not None:
+        query = query.where(Notification.id == notice_id)
+    result = db.session.execute(
+        query.values(read_at=now).execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+# --- the admins' view of deliveries ------------------------------------------------------------
+
+
+def delivery_counts() -> dict[DeliveryStatus, int]:
+    from sqlalchemy import func
+
+    rows = db.session.execute(
+        select(NotificationDelivery.status, func.count()).group_by(NotificationDelivery.status)
+    )
+    counts = dict.fromkeys(DeliveryStatus, 0)
+    for status, count in rows:
+        counts[DeliveryStatus(status)] = count
+    return counts
+
+
+def deliveries(
+    status: DeliveryStatus | None, *, page: int = 1, per_page: int = 50
+) -> tuple[list[NotificationDelivery], int]:
+    """Deliveries newest first (only ``status`` when given), and how many there are."""
+    from sqlalchemy import func
+
+    query = select(NotificationDelivery)
+    if status is not None:
+        query = query.where(NotificationDelivery.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(NotificationDelivery.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    ).all()
+    return list(rows), total

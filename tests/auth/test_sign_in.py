@@ -155,3 +155,26 @@ def test_with_redis_the_limit_is_shared_by_every_process(build_app, database_url
     assert second.test_client().post("/login", data=data).status_code == 200
     assert first.test_client().post("/login", data=data).status_code == 429
     assert second.test_client().post("/login", data=data).status_code == 429
+
+
+def test_a_polling_tab_does_not_keep_an_idle_session_alive(client, make_user, db):
+    """The notice bell and the live board poll on their own; only the person's requests count."""
+    from datetime import timedelta
+
+    from console.models import utcnow
+
+    user = make_user(Role.SUPERVISOR)
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    row = db.session.query(UserSession).filter_by(user_id=user.id).one()
+    idle_since = utcnow() - timedelta(hours=1)
+    row.last_seen_at = idle_since
+    db.session.commit()
+
+    poll = client.get("/reports/live", headers={"HX-Request": "true", "X-Console-Poll": "1"})
+    assert poll.status_code == 200
+    db.session.refresh(row)
+    assert row.last_seen_at == idle_since
+
+    assert client.get("/reports/live").status_code == 200  # the person clicks: that counts
+    db.session.refresh(row)
+    assert row.last_seen_at > idle_since

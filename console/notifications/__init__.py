@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__, url_prefix="/notices")
+
+from console.notifications import routes, template_helpers  # noqa: E402,F401

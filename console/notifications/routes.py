@@ -1,0 +1,159 @@
+"""In-app notices: the bell in the top bar (a fragment the layout polls every 20 s), the list of
+one's notices, and marking them read. Each notice is worded in its reader's language when shown
+(``services.notifications.notice_text``)."""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_htmx import make_response as htmx_response
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.routing import BuildError
+
+from console.access import signed_in
+from console.admin.forms import ConfirmForm
+from console.extensions import db, htmx
+from console.models import Notification, utcnow
+from console.notifications import bp
+from console.services import notifications as notification_service
+
+PER_PAGE = 30
+
+
+@bp.app_template_global("notice_text")
+def _notice_text(notice: Notification):
+    return notification_service.notice_text(notice)
+
+
+@bp.after_app_request
+def _send_after_response(response):
+    """Without RQ, deliveries committed by this request are sent once the response is out,
+    so a slow mail server never holds up the person who acted."""
+    if g.pop("notify_after_response", False):
+        ids = db.session.info.pop(notification_service._COMMITTED, [])
+        if ids:
+            app = current_app._get_current_object()
+
+            def send():
+                from console.jobs import run_inline
+
+                with app.app_context():
+                    for delivery_id in ids:
+                        run_inline("console.jobs.notifications.deliver", delivery_id)
+
+            response.call_on_close(send)
+    return response
+
+
+def complaint_link(complaint_id: int | None) -> str | None:
+    """Where a notice leads: the complaint page (the QC desk), else nowhere."""
+    if complaint_id is None:
+        return None
+    for endpoint in ("qc.complaint_detail", "qc.complaint"):
+        try:
+            return url_for(endpoint, complaint_id=complaint_id)
+        except BuildError:
+            continue
+    return None
+
+
+def _bell_context():
+    return {
+        "unread": notification_service.unread_count(current_user),
+        "recent": notification_service.latest(current_user, limit=5),
+    }
+
+
+@bp.get("/bell")
+@signed_in
+def bell():
+    """The top-bar bell: unread count and the latest unread notices (polled by htmx)."""
+    response = htmx_response(render_template("notifications/_bell.html", **_bell_context()))
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.get("/")
+@signed_in
+def index():
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = select(Notification).where(Notification.user_id == current_user.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    notices = db.session.scalars(
+        query.order_by(Notification.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "notifications/index.html",
+        notices=notices,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        total=total,
+        unread=notification_service.unread_count(current_user),
+    )
+
+
+@bp.post("/<int:notice_id>/read")
+@signed_in
+def mark_read(notice_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    notice = db.session.get(Notification, notice_id)
+    if notice is None or notice.user_id != current_user.id:
+        abort(404)
+    notification_service.mark_read(current_user, notice_id, now=utcnow())
+    db.session.commit()
+    if htmx:
+        return _bell_or_row(notice)
+    return redirect(request.referrer or url_for("notifications.index"))
+
+
+def _bell_or_row(notice: Notification):
+    """From the list page, the row again (read now) plus the bell out of band; from the bell,
+    the bell."""
+    db.session.refresh(notice)
+    if htmx.target and htmx.target.startswith("notice-"):
+        html = render_template("notifications/_row.html", n=notice) + render_template(
+            "notifications/_bell.html", oob=True, **_bell_context()
+        )
+        return htmx_response(html, trigger="notices-changed")
+    return htmx_response(
+        render_template("notifications/_bell.html", **_bell_context()), trigger="notices-changed"
+    )
+
+
+@bp.post("/<int:notice_id>/open")
+@signed_in
+def open_notice(notice_id: int):
+    """Follow a notice: it is read now, and its complaint opens."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    notice = db.session.get(Notification, notice_id)
+    if notice is None or notice.user_id != current_user.id:
+        abort(404)
+    notification_service.mark_read(current_user, notice_id, now=utcnow())
+    db.session.commit()
+    return redirect(complaint_link(notice.complaint_id) or url_for("notifications.index"))
+
+
+@bp.post("/read-all")
+@signed_in
+def mark_all_read():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    notification_service.mark_read(current_user, None, now=utcnow())
+    db.session.commit()
+    if htmx and htmx.target == "notice-bell":
+        return htmx_response(
+            render_template("notifications/_bell.html", **_bell_context()),
+            trigger="notices-changed",
+        )
+    return redirect(url_for("notifications.index"))
