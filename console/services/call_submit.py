@@ -185,6 +185,7 @@ def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Subm
         if order.repeat_repair_state is None:
             order.repeat_repair_state = RepeatRepairState.POSSIBLE
             order.repeat_repair_source = RepeatRepairSource.ANSWER
+            order.repeat_repair_flagged_at = now
 
     task.attempts += 1
     _close(task, CallOutcome.COMPLETED, now)

@@ -178,7 +178,11 @@ def test_blocked_technicians_get_no_orders_completed_after_the_block(db):
     blocked = db.session.scalars(
         select(Technician).where(Technician.status == TechnicianStatus.BLOCKED)
     ).all()
-    by_blocked = select(func.count()).select_from(Order).join(Technician)
+    by_blocked = (
+        select(func.count())
+        .select_from(Order)
+        .join(Technician, Order.technician_id == Technician.id)
+    )
     by_blocked = by_blocked.where(Technician.status == TechnicianStatus.BLOCKED)
 
     assert blocked

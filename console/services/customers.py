@@ -1,0 +1,219 @@
+"""A customer's history with us, and whether they complain often (DOMAIN.md, 002).
+
+"Some customers are professional complainers: history analysis finds the most restless ones."
+The rule here: a customer with at least ``FREQUENT_COMPLAINER_COUNT`` complaints created in the
+last ``FREQUENT_COMPLAINER_DAYS`` days is marked for QC's attention. What counts as a complaint
+of the customer's: kind ``complaint`` (an anti-poaching case is about the technician, not a
+grievance of the customer's) and not merged into another one (a merged ticket is a duplicate).
+
+The invalid share is taken over the *decided* complaints only (valid or invalid): an open one
+says nothing yet about whether the customer was right. ``None`` when nothing is decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from console.extensions import db
+from console.models import (
+    CallTask,
+    Complaint,
+    ComplaintKind,
+    ComplaintStatus,
+    Customer,
+    Order,
+    Validity,
+    utcnow,
+)
+
+# A customer page shows this many of each; the rest are counted, not listed.
+HISTORY_LIMIT = 50
+
+
+def _counted():
+    """The complaints that count as the customer's: real complaints, duplicates left out."""
+    return (Complaint.kind == ComplaintKind.COMPLAINT, Complaint.status != ComplaintStatus.MERGED)
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintStats:
+    total: int  # all counted complaints, ever
+    valid: int
+    invalid: int
+    recent: int  # created within the frequent-complainer window
+    window_days: int
+    threshold: int
+
+    @property
+    def decided(self) -> int:
+        return self.valid + self.invalid
+
+    @property
+    def invalid_share(self) -> Decimal | None:
+        """Invalid among the decided ones (0..1), or None while none is decided."""
+        if not self.decided:
+            return None
+        return (Decimal(self.invalid) / Decimal(self.decided)).quantize(Decimal("0.01"))
+
+    @property
+    def invalid_percent(self) -> int | None:
+        share = self.invalid_share
+        return None if share is None else round(share * 100)
+
+    @property
+    def is_frequent_complainer(self) -> bool:
+        return self.recent >= self.threshold
+
+
+def _window(now: datetime | None) -> tuple[datetime, int, int]:
+    days = current_app.config["FREQUENT_COMPLAINER_DAYS"]
+    threshold = current_app.config["FREQUENT_COMPLAINER_COUNT"]
+    return (now or utcnow()) - timedelta(days=days), days, threshold
+
+
+def complaint_stats(customer: Customer, now: datetime | None = None) -> ComplaintStats:
+    """Counts for the customer page and the complaint page's "complains often" flag."""
+    since, days, threshold = _window(now)
+    row = db.session.execute(
+        select(
+            func.count(Complaint.id),
+            func.count(Complaint.id).filter(Complaint.validity == Validity.VALID),
+            func.count(Complaint.id).filter(Complaint.validity == Validity.INVALID),
+            func.count(Complaint.id).filter(Complaint.created_at >= since),
+        ).where(Complaint.customer_id == customer.id, *_counted())
+    ).one()
+    total, valid, invalid, recent = row
+    return ComplaintStats(total, valid, invalid, recent, days, threshold)
+
+
+def is_frequent_complainer(customer: Customer, now: datetime | None = None) -> bool:
+    return complaint_stats(customer, now).is_frequent_complainer
+
+
+def frequent_complainer_ids(customer_ids: Iterable[int], now: datetime | None = None) -> set[int]:
+    """Which of these customers complain often: one query for a whole inbox page of rows."""
+    ids = {i for i in customer_ids if i is not None}
+    if not ids:
+        return set()
+    since, _days, threshold = _window(now)
+    rows = db.session.execute(
+        select(Complaint.customer_id)
+        .where(Complaint.customer_id.in_(ids), Complaint.created_at >= since, *_counted())
+        .group_by(Complaint.customer_id)
+        .having(func.count(Complaint.id) >= threshold)
+    )
+    return set(rows.scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class FrequentComplainer:
+    customer: Customer
+    recent: int  # complaints in the window
+    invalid: int  # of those, found invalid
+    last_at: datetime
+
+
+def frequent_complainers(
+    *, client_id: int | None = None, now: datetime | None = None, limit: int = 200
+) -> list[FrequentComplainer]:
+    """The customers QC should keep an eye on, the most complaints in the window first."""
+    since, _days, threshold = _window(now)
+    recent = func.count(Complaint.id).label("recent")
+    query = (
+        select(
+            Complaint.customer_id,
+            recent,
+            func.count(Complaint.id).filter(Complaint.validity == Validity.INVALID),
+            func.max(Complaint.created_at),
+        )
+        .where(Complaint.created_at >= since, *_counted())
+        .group_by(Complaint.customer_id)
+        .having(func.count(Complaint.id) >= threshold)
+        .order_by(recent.desc(), Complaint.customer_id)
+        .limit(limit)
+    )
+    if client_id is not None:
+        query = query.where(Complaint.client_id == client_id)
+    rows = db.session.execute(query).all()
+    customers = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Customer)
+            .options(joinedload(Customer.client), selectinload(Customer.phones))
+            .where(Customer.id.in_([r[0] for r in rows]))
+        )
+    }
+    return [
+        FrequentComplainer(customers[cid], n, invalid, last)
+        for cid, n, invalid, last in rows
+        if cid in customers
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHistory:
+    """What the customer page and the complaint page show: newest first, at most
+    ``HISTORY_LIMIT`` of each; the totals count them all."""
+
+    orders: list[Order]
+    calls: list[CallTask]
+    complaints: list[Complaint]
+    order_count: int
+    call_count: int
+    complaint_count: int
+
+
+def customer_history(customer: Customer, limit: int = HISTORY_LIMIT) -> CustomerHistory:
+    """The customer's orders, calls (tasks with their attempts) and complaints (all kinds)."""
+    orders = list(
+        db.session.scalars(
+            select(Order)
+            .options(
+                joinedload(Order.work_type),
+                joinedload(Order.technician),
+                joinedload(Order.client),
+            )
+            .where(Order.customer_id == customer.id)
+            .order_by(Order.completed_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )
+    calls = list(
+        db.session.scalars(
+            select(CallTask)
+            .options(joinedload(CallTask.order), selectinload(CallTask.attempts_log))
+            .where(CallTask.customer_id == customer.id)
+            .order_by(CallTask.due_at.desc(), CallTask.id.desc())
+            .limit(limit)
+        )
+    )
+    complaints = list(
+        db.session.scalars(
+            select(Complaint)
+            .options(joinedload(Complaint.order), joinedload(Complaint.technician))
+            .where(Complaint.customer_id == customer.id)
+            .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+            .limit(limit)
+        )
+    )
+
+    def count(model):
+        return db.session.scalar(
+            select(func.count(model.id)).where(model.customer_id == customer.id)
+        )
+
+    return CustomerHistory(
+        orders=orders,
+        calls=calls,
+        complaints=complaints,
+        order_count=len(orders) if len(orders) < limit else count(Order),
+        call_count=len(calls) if len(calls) < limit else count(CallTask),
+        complaint_count=len(complaints) if len(complaints) < limit else count(Complaint),
+    )
