@@ -39,3 +39,9 @@ class UserForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An action button: carries only the CSRF token."""
+
+
+class UnblockForm(FlaskForm):
+    """Lift a technician's block (anti-poaching, DOMAIN.md 003): admins only, with the reason."""
+
+    reason = StringField(_l("Reason"), validators=[Length(max=2000)])

@@ -1,0 +1,324 @@
+"""The anti-poaching process (DOMAIN.md, 003): a technician who left the customer personal
+contacts, to do later jobs privately, is found out by the follow-up call.
+
+The case is opened by the contacts question of the call (``services.call_submit``), which puts
+the technician "under review". Then fixed steps, each in the case's timeline and the audit log:
+
+1. QC calls the customer back and logs what they said (``complaint_workflow.log_contact``).
+2. Confirmed (:func:`confirm`): the customer is refunded the full cost of the order, recorded as
+   a deduction from the technician's pay; the technician is blocked (no new orders, shown as
+   blocked everywhere) and the case is resolved.
+   Not confirmed (:func:`not_confirmed`): the case is closed and the technician's "under review"
+   mark is cleared (unless another open case holds it).
+3. Orders that still arrive for a blocked technician are flagged for QC by the order intake
+   (``services.order_intake``); :func:`flagged_orders` lists them.
+
+Only an admin lifts a block (:func:`unblock_technician`), with a reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from console.extensions import db
+from console.models import (
+    ActionKind,
+    Complaint,
+    ComplaintAction,
+    ComplaintEvent,
+    ComplaintKind,
+    ComplaintStatus,
+    Order,
+    Role,
+    Technician,
+    TechnicianStatus,
+    User,
+    Validity,
+)
+from console.services import audit
+from console.services.complaint_workflow import (
+    OPEN,
+    NotAllowed,
+    WorkflowError,
+    add_event,
+    clean_text,
+    finish_waiting,
+    order_amount,
+    record_action,
+    record_step,
+    require_open,
+)
+
+
+def _require_case(case: Complaint) -> None:
+    if case.kind != ComplaintKind.POACHING:
+        raise WorkflowError(_l("This is not an anti-poaching case."))
+
+
+def _require_call_back(case: Complaint) -> None:
+    """Step 1 comes first: nothing is decided before the customer was called back."""
+    if case.first_answered_at is None:
+        raise WorkflowError(_l("Call the customer back first, and log what they said."), "contact")
+
+
+def confirm(
+    case: Complaint, *, by: User, now: datetime, note: str | None = None
+) -> ComplaintAction:
+    """The customer confirms the technician left contacts: refund the full order cost, charged
+    to the technician; block the technician; resolve the case. Confirming again (after a
+    reopen) adds no second refund."""
+    _require_case(case)
+    require_open(case)
+    _require_call_back(case)
+    technician = case.technician
+    if technician is None:
+        raise WorkflowError(_l("This order has no technician: the case cannot be confirmed."))
+    text = clean_text(note)
+    case.validity = Validity.VALID
+    case.validity_reason = text
+    record_step(
+        case,
+        "poaching_confirmed",
+        by=by,
+        now=now,
+        body=text,
+        data={"technician": technician.id, "technician_name": technician.name},
+    )
+    refund = next((a for a in case.actions if a.kind == ActionKind.REFUND), None)
+    if refund is None:
+        refund = record_action(
+            case,
+            kind=ActionKind.REFUND,
+            amount=order_amount(case),
+            charged=technician,
+            note=None,  # the timeline says it: the order's cost, charged to the technician
+            by=by,
+            now=now,
+        )
+    if not technician.is_blocked:
+        record_action(
+            case, kind=ActionKind.BLOCK, amount=None, charged=technician, note=text, by=by, now=now
+        )
+        block_technician(
+            technician,
+            by=by,
+            now=now,
+            reason=text,  # the case that blocked them is shown beside it
+            complaint=case,
+        )
+    technician.under_review_since = None
+    finish_waiting(case, now)
+    case.status = ComplaintStatus.RESOLVED
+    case.resolved_at = now
+    record_step(case, "resolved", by=by, now=now)
+    return refund
+
+
+def not_confirmed(case: Complaint, *, by: User, now: datetime, reason: str) -> ComplaintEvent:
+    """The customer does not confirm it: the case is closed and the technician is no longer
+    under review (unless another open case against them holds the mark)."""
+    _require_case(case)
+    require_open(case)
+    _require_call_back(case)
+    text = clean_text(reason)
+    if text is None:
+        raise WorkflowError(_l("Say what the customer told you."), "reason")
+    case.validity = Validity.INVALID
+    case.validity_reason = text
+    finish_waiting(case, now)
+    case.status = ComplaintStatus.CLOSED
+    case.resolved_at = now
+    case.closed_at = now
+    technician = case.technician
+    cleared = False
+    under_review = technician is not None and technician.under_review_since is not None
+    if under_review and not _other_open_cases(technician, case):
+        technician.under_review_since = None
+        cleared = True
+    return record_step(
+        case,
+        "poaching_not_confirmed",
+        by=by,
+        now=now,
+        body=text,
+        data={
+            "technician": technician.id if technician is not None else None,
+            "technician_name": technician.name if technician is not None else None,
+            "review_cleared": cleared,
+        },
+    )
+
+
+def _other_open_cases(technician: Technician, case: Complaint) -> bool:
+    return (
+        db.session.scalar(
+            select(func.count(Complaint.id)).where(
+                Complaint.kind == ComplaintKind.POACHING,
+                Complaint.technician_id == technician.id,
+                Complaint.status.in_(OPEN),
+                Complaint.id != case.id,
+            )
+        )
+        > 0
+    )
+
+
+# --- blocking --------------------------------------------------------------------------------
+
+
+def block_technician(
+    technician: Technician,
+    *,
+    by: User,
+    now: datetime,
+    reason: str | None,
+    complaint: Complaint | None = None,
+) -> None:
+    """No new orders for this technician; shown as blocked everywhere (DOMAIN.md, 003). The
+    complaint's timeline shows it through its "block" action (the caller records it)."""
+    technician.status = TechnicianStatus.BLOCKED
+    technician.blocked_at = now
+    technician.blocked_by_id = by.id if by is not None else None
+    technician.blocked_reason = reason
+    details = {"reason": reason, "complaint": complaint.id if complaint is not None else None}
+    audit.record("technician.blocked", actor=by, entity=technician, details=details)
+
+
+def blocking_complaint(technician: Technician) -> Complaint | None:
+    """The complaint whose block action blocked this technician last, if one did."""
+    return db.session.scalar(
+        select(Complaint)
+        .join(ComplaintAction, ComplaintAction.complaint_id == Complaint.id)
+        .where(
+            ComplaintAction.kind == ActionKind.BLOCK,
+            ComplaintAction.charged_technician_id == technician.id,
+        )
+        .order_by(ComplaintAction.created_at.desc(), ComplaintAction.id.desc())
+        .limit(1)
+    )
+
+
+def unblock_technician(technician: Technician, *, by: User, now: datetime, reason: str) -> None:
+    """An admin lifts the block, with the reason; the case that blocked them says so too."""
+    if by is None or not by.has_role(Role.ADMIN):
+        raise NotAllowed(_l("Only an admin can unblock a technician."))
+    if not technician.is_blocked:
+        raise WorkflowError(_l("%(name)s is not blocked.", name=technician.name))
+    text = clean_text(reason)
+    if text is None:
+        raise WorkflowError(_l("Say why the block is lifted."), "reason")
+    before = {
+        "blocked_at": technician.blocked_at.isoformat() if technician.blocked_at else None,
+        "blocked_by": technician.blocked_by_id,
+        "blocked_reason": technician.blocked_reason,
+    }
+    technician.status = TechnicianStatus.ACTIVE
+    technician.blocked_at = None
+    technician.blocked_by_id = None
+    technician.blocked_reason = None
+    audit.record(
+        "technician.unblocked",
+        actor=by,
+        entity=technician,
+        details={"reason": text, "before": before},
+    )
+    case = blocking_complaint(technician)
+    if case is not None:
+        add_event(
+            case,
+            "technician_unblocked",
+            by=by,
+            now=now,
+            body=text,
+            data={"technician": technician.id, "technician_name": technician.name},
+        )
+
+
+# --- orders still arriving for a blocked technician -------------------------------------------
+
+
+def flagged_orders(technician: Technician, limit: int = 20) -> list[Order]:
+    return list(
+        db.session.scalars(
+            select(Order)
+            .where(Order.technician_id == technician.id, Order.blocked_technician_flag.is_(True))
+            .order_by(Order.completed_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- the admin's list of technicians ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TechnicianRow:
+    technician: Technician
+    blocked_by: User | None
+    charged: Decimal  # fines and refunds charged to them, all time
+    flagged_orders: int  # orders that arrived while they were blocked
+    open_cases: int  # open anti-poaching cases against them
+
+
+def technicians_overview(*, status: TechnicianStatus | None = None) -> list[TechnicianRow]:
+    """Technicians with what QC decided about them, blocked ones first."""
+    query = select(Technician).order_by(
+        (Technician.status == TechnicianStatus.BLOCKED).desc(),
+        Technician.under_review_since.is_(None),
+        Technician.name,
+    )
+    if status is not None:
+        query = query.where(Technician.status == status)
+    technicians = list(db.session.scalars(query))
+    ids = [t.id for t in technicians]
+    if not ids:
+        return []
+    charged = dict(
+        db.session.execute(
+            select(ComplaintAction.charged_technician_id, func.sum(ComplaintAction.amount))
+            .where(
+                ComplaintAction.charged_technician_id.in_(ids),
+                ComplaintAction.kind.in_((ActionKind.FINE, ActionKind.REFUND)),
+            )
+            .group_by(ComplaintAction.charged_technician_id)
+        ).all()
+    )
+    flagged = dict(
+        db.session.execute(
+            select(Order.technician_id, func.count(Order.id))
+            .where(Order.technician_id.in_(ids), Order.blocked_technician_flag.is_(True))
+            .group_by(Order.technician_id)
+        ).all()
+    )
+    cases = dict(
+        db.session.execute(
+            select(Complaint.technician_id, func.count(Complaint.id))
+            .where(
+                Complaint.technician_id.in_(ids),
+                Complaint.kind == ComplaintKind.POACHING,
+                Complaint.status.in_(OPEN),
+            )
+            .group_by(Complaint.technician_id)
+        ).all()
+    )
+    blockers = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_({t.blocked_by_id for t in technicians} - {None}))
+        )
+    }
+    return [
+        TechnicianRow(
+            technician=t,
+            blocked_by=blockers.get(t.blocked_by_id),
+            charged=Decimal(charged.get(t.id) or 0),
+            flagged_orders=flagged.get(t.id, 0),
+            open_cases=cases.get(t.id, 0),
+        )
+        for t in technicians
+    ]
