@@ -12,8 +12,8 @@ import sys
 import time
 import traceback
 
-FULL = {"orders": 1_000_000, "tasks": 100_000}
-QUICK = {"orders": 20_000, "tasks": 5_000}
+FULL = {"orders": 1_000_000, "tasks": 100_000, "complaints": 100_000}
+QUICK = {"orders": 20_000, "tasks": 5_000, "complaints": 20_000}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -33,9 +33,17 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--iterations", type=int, help="measured claim+render cycles (default 500)")
     p.add_argument(
+        "--complaints", type=int, help="complaints for the inbox benchmark (default 100,000)"
+    )
+    p.add_argument(
+        "--inbox-rounds",
+        type=int,
+        help="measured rounds of the inbox benchmark, each every scenario once (default 20)",
+    )
+    p.add_argument(
         "--only",
         nargs="+",
-        choices=["claim_render", "weight", "concurrent"],
+        choices=["claim_render", "weight", "concurrent", "inbox"],
         help="run only these benchmarks",
     )
     args = p.parse_args(argv)
@@ -44,8 +52,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args.tasks = args.tasks or sizes["tasks"]
     args.seconds = args.seconds or (10.0 if args.quick else 60.0)
     args.iterations = args.iterations or (100 if args.quick else 500)
+    args.complaints = args.complaints or sizes["complaints"]
+    args.inbox_rounds = args.inbox_rounds or (5 if args.quick else 20)
     args.warmup = 10 if args.quick else 30
-    args.only = set(args.only or ["claim_render", "weight", "concurrent"])
+    args.only = set(args.only or ["claim_render", "weight", "concurrent", "inbox"])
     return args
 
 
@@ -83,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         data={
             "orders": args.orders,
             "due_tasks": args.tasks,
+            "complaints": args.complaints if "inbox" in args.only else None,
             "operators_in_data": data.OPERATORS,
             "seed": data.SEED,
             **{
@@ -102,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             "HTTP/1.1 client sending browser-like headers; bytes counted on the wire",
             "concurrent": f"{args.operators} operator threads in {args.procs} processes calling "
             "the services claim_next_call + submit_call (no HTTP)",
+            "inbox": "in-process Werkzeug test client, 1 thread, one QC user; server time "
+            "measured by a WSGI middleware; floor = bare Flask app in the same process",
         },
         skipped=skipped or None,
         args={k: (sorted(v) if isinstance(v, set) else v) for k, v in vars(args).items()},
@@ -116,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
                 failures += _guarded(name, "weight", lambda d=dataset: _weight(d))
             if "concurrent" in args.only:
                 failures += _guarded(name, "concurrent", lambda d=dataset: _concurrent(d, args))
+            # Last: it adds the complaints to the working copy.
+            if "inbox" in args.only:
+                failures += _guarded(name, "inbox", lambda d=dataset: _inbox(d, args))
     finally:
         if "sqlite" in datasets:
             data.drop_sqlite_work()
@@ -140,6 +156,17 @@ def _concurrent(dataset, args) -> None:
     from bench import concurrent
 
     concurrent.run(dataset, operators=args.operators, seconds=args.seconds, procs=args.procs)
+
+
+def _inbox(dataset, args) -> None:
+    from bench import inbox
+
+    inbox.run(
+        dataset,
+        complaints=args.complaints,
+        rounds=args.inbox_rounds,
+        warmup=1 if args.quick else 2,
+    )
 
 
 def _guarded(db: str, benchmark: str, run) -> int:
