@@ -11,6 +11,7 @@ run: setup db
 	@$(BIN)/flask seed-demo --if-empty
 	@$(BIN)/flask scripts load scripts_config/*.yaml
 	@$(BIN)/flask calls generate
+	@$(BIN)/flask seed-demo-activity
 	@echo
 	@$(BIN)/flask demo-logins
 	@echo

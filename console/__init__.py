@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,11 +33,20 @@ def create_app(config: dict | None = None) -> Flask:
     from console.admin import bp as admin_bp
     from console.auth import bp as auth_bp
     from console.health import bp as health_bp
+    from console.notifications import bp as notifications_bp
     from console.operator import bp as operator_bp
     from console.qc import bp as qc_bp
     from console.reports import bp as reports_bp
 
-    for blueprint in (auth_bp, health_bp, operator_bp, qc_bp, admin_bp, reports_bp):
+    for blueprint in (
+        auth_bp,
+        health_bp,
+        operator_bp,
+        qc_bp,
+        admin_bp,
+        reports_bp,
+        notifications_bp,  # in-app notices; also the deadline badge's template helpers
+    ):
         app.register_blueprint(blueprint)
 
     from console import cli
@@ -75,7 +84,13 @@ def _init_extensions(app: Flask) -> None:
     def load_user(token: str):
         from console.services.auth import load_session_user
 
-        return load_session_user(token, max_age=app.config["PERMANENT_SESSION_LIFETIME"])
+        # A page polling in an open tab (the notice bell, the live board) is not the person at
+        # work: it must not keep an abandoned session alive past its idle limit.
+        return load_session_user(
+            token,
+            max_age=app.config["PERMANENT_SESSION_LIFETIME"],
+            touch=request.headers.get("X-Console-Poll") != "1",
+        )
 
     app.before_request(access.enforce_access)
     jobs.init_app(app)

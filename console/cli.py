@@ -11,12 +11,16 @@ from console.extensions import db
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_demo_activity)
     app.cli.add_command(create_user)
     app.cli.add_command(worker)
     app.cli.add_command(cron)
     app.cli.add_command(demo_logins)
     app.cli.add_command(scripts)
     app.cli.add_command(calls)
+    from console.orders_cli import orders
+
+    app.cli.add_command(orders)
 
 
 @click.command("seed-demo")
@@ -36,6 +40,22 @@ def seed_demo(orders: int, seed: int, if_empty: bool) -> None:
     summary = demo.seed_demo(orders=orders, seed=seed)
     db.session.commit()
     click.echo(summary)
+
+
+@click.command("seed-demo-activity")
+@click.option("--calls", "calls_count", default=80, show_default=True, help="Calls to simulate.")
+@click.option("--seed", default=1, show_default=True, help="Random seed: same seed, same calls.")
+@with_appcontext
+def seed_demo_activity(calls_count: int, seed: int) -> None:
+    """Operators' finished calls and QC's first steps on their complaints (once)."""
+    from console.demo import calls as demo_calls
+
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("refused: demo data is never loaded in production")
+    if demo_calls.has_activity():
+        click.echo("The demo already has finished calls; no activity added.")
+        return
+    click.echo(demo_calls.seed_activity(calls_count, seed))
 
 
 @click.command("demo-logins")

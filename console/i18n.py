@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import get_translations
 from flask_login import current_user
 
 
 def select_locale() -> str | None:
+    if not has_request_context():
+        return None  # a job or a command: the default language unless force_locale says
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return request.accept_languages.best_match(current_app.config["CONSOLE_LANGUAGES"])
 
 
 def select_timezone() -> str | None:
+    if not has_request_context():
+        return None
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return current_app.config["DEFAULT_USER_TIMEZONE"]

@@ -1,5 +1,13 @@
+"""The QC desk: the complaint inbox, the complaint page and its actions, repeat repairs, customers.
+One module per screen; they all add their routes to this blueprint."""
+
 from flask import Blueprint
 
 bp = Blueprint("qc", __name__, url_prefix="/qc")
 
-from console.qc import routes  # noqa: E402,F401
+from console.qc import (  # noqa: E402,F401
+    complaint,  # the complaint page and its actions
+    customers,  # the customer page, frequent complainers
+    inbox,  # the inbox, bulk assign, new complaint
+    repeats,  # repeat repairs: the review queue, the weekly board, flagged orders
+)
