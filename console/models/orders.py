@@ -68,8 +68,12 @@ class Order(TimestampMixin, db.Model):
     repeat_repair_note: Mapped[str | None] = mapped_column(Text)
     repeat_repair_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     repeat_repair_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # Set when the order arrived for a technician who was already blocked (anti-poaching).
+    # Set when the order arrived for a technician who was already blocked (anti-poaching);
+    # QC follows it up with the client and marks it handled, with what was done.
     blocked_technician_flag: Mapped[bool] = mapped_column(default=False, nullable=False)
+    blocked_flag_handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_flag_handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    blocked_flag_note: Mapped[str | None] = mapped_column(Text)
 
     client = relationship("Client")
     customer = relationship("Customer")
@@ -79,6 +83,7 @@ class Order(TimestampMixin, db.Model):
         "Technician", foreign_keys=[repeat_repair_responsible_id]
     )
     repeat_repair_reviewed_by = relationship("User", foreign_keys=[repeat_repair_reviewed_by_id])
+    blocked_flag_handled_by = relationship("User", foreign_keys=[blocked_flag_handled_by_id])
     repeat_of = relationship("Order", remote_side=[id])
 
     def __repr__(self) -> str:

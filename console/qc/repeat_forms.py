@@ -46,3 +46,9 @@ class RejectRepeatForm(FlaskForm):
 
 class ReopenRepeatForm(FlaskForm):
     note = TextAreaField(_l("Why the decision is reopened"), validators=[Length(max=TEXT)])
+
+
+class HandleFlaggedOrderForm(FlaskForm):
+    """An order that arrived for a blocked technician has been followed up."""
+
+    note = TextAreaField(_l("What was done"), validators=[Length(max=TEXT)], render_kw={"rows": 2})

@@ -25,11 +25,13 @@ from console.models import Client, Order, Role, Technician, utcnow
 from console.qc import bp
 from console.qc.repeat_forms import (
     ConfirmRepeatForm,
+    HandleFlaggedOrderForm,
     RejectRepeatForm,
     ReopenRepeatForm,
     cause_label,
 )
-from console.services import repeat_repairs
+from console.services import poaching, repeat_repairs
+from console.services.complaint_workflow import WorkflowError
 from console.services.repeat_repairs import ReviewRefused
 
 QUEUE = "qc/repeats_queue.html"
@@ -218,9 +220,32 @@ def repeats_board():
 def flagged_orders():
     """Orders that arrived for a technician who is blocked: the client still sends them work."""
     client_id = _client_filter()
+    handled = request.args.get("show") == "handled"
     page = repeat_repairs.blocked_technician_orders(
-        client_id=client_id, page=request.args.get("page", 1, type=int)
+        client_id=client_id, handled=handled, page=request.args.get("page", 1, type=int)
     )
     return render_template(
-        "qc/flagged_orders.html", page=page, clients=_clients(), client_id=client_id
+        "qc/flagged_orders.html",
+        page=page,
+        clients=_clients(),
+        client_id=client_id,
+        handled=handled,
+        form=HandleFlaggedOrderForm(formdata=None),
     )
+
+
+@bp.post("/orders/flagged/<int:order_id>/handled")
+@roles_required(Role.QC, Role.SUPERVISOR)
+def flagged_order_handled(order_id: int):
+    order = db.session.get(Order, order_id) or abort(404)
+    form = HandleFlaggedOrderForm()
+    if not form.validate():
+        abort(400)
+    try:
+        poaching.handle_flagged_order(order, note=form.note.data, by=current_user, now=utcnow())
+    except WorkflowError as error:
+        flash(_("Order %(id)s: %(why)s", id=order.external_id, why=error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Order %(id)s is handled.", id=order.external_id), "success")
+    return redirect(url_for(".flagged_orders", client=request.args.get("client")), 303)

@@ -253,6 +253,27 @@ def flagged_orders(technician: Technician, limit: int = 20) -> list[Order]:
     )
 
 
+def handle_flagged_order(order: Order, *, note: str, by: User, now: datetime) -> None:
+    """QC has followed up an order that arrived for a blocked technician (told the client,
+    moved the job to another technician...): it leaves the to-do list, with what was done."""
+    if not order.blocked_technician_flag:
+        raise WorkflowError(_l("This order is not flagged."), "note")
+    if order.blocked_flag_handled_at is not None:
+        raise WorkflowError(_l("This order was already handled."), "note")
+    note = (note or "").strip()
+    if not note:
+        raise WorkflowError(_l("Say what was done about it."), "note")
+    order.blocked_flag_handled_at = now
+    order.blocked_flag_handled_by_id = by.id
+    order.blocked_flag_note = note
+    audit.record(
+        "order.blocked_flag_handled",
+        actor=by,
+        entity=order,
+        details={"technician": order.technician_id, "note": note},
+    )
+
+
 # --- the admin's list of technicians ----------------------------------------------------------
 
 

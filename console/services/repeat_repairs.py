@@ -345,9 +345,12 @@ def weekly_board(
 # --- orders for blocked technicians -----------------------------------------------------------
 
 
-def blocked_technician_orders(*, client_id: int | None = None, page: int = 1, per_page: int = 50):
+def blocked_technician_orders(
+    *, client_id: int | None = None, handled: bool = False, page: int = 1, per_page: int = 50
+):
     """Orders that arrived for a technician already blocked (anti-poaching, DOMAIN.md 003),
-    newest first: QC follows up with the client who still sends them work."""
+    newest first: QC follows up with the client who still sends them work. ``handled``: the
+    ones already followed up instead of the to-do list."""
     query = (
         select(Order)
         .options(
@@ -356,7 +359,12 @@ def blocked_technician_orders(*, client_id: int | None = None, page: int = 1, pe
             joinedload(Order.work_type),
             joinedload(Order.technician),
         )
-        .where(Order.blocked_technician_flag.is_(True))
+        .where(
+            Order.blocked_technician_flag.is_(True),
+            Order.blocked_flag_handled_at.is_not(None)
+            if handled
+            else Order.blocked_flag_handled_at.is_(None),
+        )
         .order_by(Order.created_at.desc(), Order.id.desc())
     )
     if client_id is not None:

@@ -279,3 +279,35 @@ def test_orders_still_arriving_for_the_blocked_technician_show_on_the_case(
     html = client.get(f"/qc/complaints/{case.id}").get_data(as_text=True)
     flagged = html[html.index('id="complaint-flagged-orders"') :]
     assert "1 order arrived while blocked" in flagged and late.external_id in flagged[:400]
+
+
+def test_qc_follows_up_a_flagged_order_and_it_leaves_the_to_do_list(
+    db, client, login_as, case, qc_user, make_order
+):
+    late = make_order(
+        technician=case.technician,
+        client=case.client,
+        external_id="A-20002",
+        blocked_technician_flag=True,
+    )
+    login_as(qc_user)
+    assert "A-20002" in client.get("/qc/orders/flagged").get_data(as_text=True)
+
+    # Saying nothing about what was done is refused, and the order stays on the list.
+    refused = client.post(f"/qc/orders/flagged/{late.id}/handled", data={"note": "  "})
+    assert refused.status_code == 303
+    page = client.get("/qc/orders/flagged").get_data(as_text=True)
+    assert "Say what was done about it." in page and "A-20002" in page
+
+    client.post(
+        f"/qc/orders/flagged/{late.id}/handled",
+        data={"note": "Client told; the job moved to another technician."},
+    )
+    to_do = client.get("/qc/orders/flagged").get_data(as_text=True)
+    assert "is handled" in to_do  # the flash message
+    assert "<td>A-20002<br>" not in to_do  # and no longer a row to follow up
+    handled = client.get("/qc/orders/flagged?show=handled").get_data(as_text=True)
+    assert "<td>A-20002<br>" in handled and "moved to another technician" in handled
+    db.session.rollback()
+    assert late.blocked_flag_handled_by_id == qc_user.id
+    assert "order.blocked_flag_handled" in audit_actions(db, "Order", late.id)
