@@ -47,6 +47,7 @@ def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from console.models import ComplaintStatus, PauseReason, Role
+    from console.services.complaint_categories import category_label
 
     labels = {
         Role.OPERATOR: _l("Operator"),
@@ -76,6 +77,8 @@ def init_app(app) -> None:
     )
     # {{ complaint.status|label }}: the translated name of a status, reason or role.
     app.jinja_env.filters["label"] = lambda value: labels.get(value, value)
+    # {{ complaint.category|category }}: the category's name in the reader's language.
+    app.jinja_env.filters["category"] = category_label
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
         format_datetime(value, fmt) if value else ""
     )

@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from console.models import ActionKind, Validity
+from console.services.complaint_categories import category_label
 
 TEXT = 4000  # the longest note, contact summary or reason
 
@@ -206,7 +207,9 @@ class MergeForm(FlaskForm):
 
     def set_choices(self, candidates, status_label):
         self.into.choices = [SelectChoice("", _l("— choose —"))] + [
-            SelectChoice(str(c.id), f"#{c.id} · {c.category} · {status_label(c.status)}")
+            SelectChoice(
+                str(c.id), f"#{c.id} · {category_label(c.category)} · {status_label(c.status)}"
+            )
             for c in candidates
         ]
 

@@ -32,24 +32,16 @@ from console.models import (
     User,
 )
 from console.services import complaint_workflow, complaints
+from console.services.complaint_categories import (  # noqa: F401  (imported from here too)
+    CATEGORY_LABELS,
+    OTHER,
+    POACHING,
+    category_label,
+)
 from console.services.complaint_queries import OPEN, phone_candidates
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "scripts_config"
-OTHER = "other"
-POACHING = "poaching"
 SUMMARY_MAX = 4000
-
-# Names of the categories the scripts use; a category not listed here shows as its key.
-CATEGORY_LABELS = {
-    "quality": _l("quality"),
-    "punctuality": _l("punctuality"),
-    "service": _l("service"),
-    "cleanliness": _l("cleanliness"),
-    "damage": _l("damage"),
-    "price": _l("price"),
-    POACHING: _l("poaching"),
-    OTHER: _l("other"),
-}
 
 # How the customer reached us (kept in the complaint's snapshot under "intake").
 CHANNELS = {
@@ -83,12 +75,6 @@ class DuplicateComplaint(IntakeError):
             "category",
         )
         self.existing = existing
-
-
-def category_label(category: str | None) -> str:
-    if not category:
-        return ""
-    return str(CATEGORY_LABELS.get(category, category))
 
 
 @lru_cache(maxsize=1)

@@ -41,6 +41,7 @@ from console.models import (
     User,
 )
 from console.models.base import utcnow
+from console.services.complaint_categories import category_label
 
 log = logging.getLogger(__name__)
 
@@ -431,10 +432,16 @@ def notice_text(notice: Notification) -> tuple[str, str | None]:
     if notice.kind == NotificationKind.NEW_COMPLAINT:
         if complaint.kind is not None and complaint.kind.value == "poaching":
             title = _(
-                "New poaching case #%(n)s: %(category)s", n=number, category=complaint.category
+                "New poaching case #%(n)s: %(category)s",
+                n=number,
+                category=category_label(complaint.category),
             )
         else:
-            title = _("New complaint #%(n)s: %(category)s", n=number, category=complaint.category)
+            title = _(
+                "New complaint #%(n)s: %(category)s",
+                n=number,
+                category=category_label(complaint.category),
+            )
     elif notice.kind == NotificationKind.ASSIGNED:
         title = _("#%(n)s was assigned to you", n=number)
     elif notice.kind in (NotificationKind.DUE_SOON, NotificationKind.OVERDUE):
