@@ -116,6 +116,8 @@ def from_environment(instance_path: Path) -> dict:
         "SMTP_SENDER": env.get("SMTP_SENDER", "qc-console@localhost"),
         "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "10")),
         "NOTIFY_WEBHOOK_URL": env.get("NOTIFY_WEBHOOK_URL", ""),
+        # Where the console is reached (https://qc.example.com): links in emails and webhooks.
+        "CONSOLE_BASE_URL": env.get("CONSOLE_BASE_URL", ""),
         "NOTIFY_WEBHOOK_TIMEOUT": float(env.get("NOTIFY_WEBHOOK_TIMEOUT", "5")),
         # Attempts per delivery, and the wait before each retry (minutes; the last one repeats).
         "NOTIFY_MAX_ATTEMPTS": int(env.get("NOTIFY_MAX_ATTEMPTS", "5")),

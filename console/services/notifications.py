@@ -22,6 +22,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
 from flask import current_app, g, has_app_context, has_request_context, url_for
 from sqlalchemy import event, inspect, or_, select, update
@@ -110,15 +111,23 @@ def complaint_event(
 
 
 def _complaint_url(complaint: Complaint) -> str | None:
-    """A link for the email / chat message, when there is a request to build it from."""
-    if not has_request_context() or complaint.id is None:
+    """A link for the email / chat message: on ``CONSOLE_BASE_URL`` when it is set (jobs have
+    no request to build it from), else on the address of the request that caused the notice."""
+    if complaint.id is None:
         return None
-    for endpoint in ("qc.complaint_detail", "qc.complaint"):
-        try:
-            return url_for(endpoint, complaint_id=complaint.id, _external=True)
-        except BuildError:
-            continue
-    return None
+    base = current_app.config.get("CONSOLE_BASE_URL")
+    if base:
+        parts = urlsplit(base)
+        adapter = current_app.url_map.bind(
+            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+        )
+        return adapter.build("qc.complaint", {"complaint_id": complaint.id}, force_external=True)
+    if not has_request_context():
+        return None
+    try:
+        return url_for("qc.complaint", complaint_id=complaint.id, _external=True)
+    except BuildError:
+        return None
 
 
 def _record_deliveries(

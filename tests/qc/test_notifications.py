@@ -111,6 +111,21 @@ def test_nothing_is_sent_for_a_complaint_that_was_rolled_back(
     assert deliveries(db) == [] and webhook.received == []
 
 
+def test_messages_sent_by_a_job_link_to_the_complaint_on_the_base_url(
+    app, db, make_user, complain, webhook
+):
+    """The deadline job has no request to take an address from: CONSOLE_BASE_URL gives it."""
+    make_user(Role.QC)
+    app.config.update(NOTIFY_WEBHOOK_URL=webhook.url, CONSOLE_BASE_URL="https://qc.example.com/")
+    complaint = complain()
+    db.session.commit()
+    notifications.send_committed()
+    [posted] = webhook.received
+    link = f"https://qc.example.com/qc/complaints/{complaint.id}"
+    assert posted["json"]["url"] == link
+    assert link in posted["json"]["text"]
+
+
 def test_without_smtp_host_or_webhook_url_only_in_app_notices_are_made(db, make_user, complain):
     make_user(Role.QC)
     complain()
