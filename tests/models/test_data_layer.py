@@ -68,24 +68,24 @@ def test_migrations_upgrade_a_database_that_holds_data(database_url):
             "SQLALCHEMY_ENGINE_OPTIONS": {},
         }
     )
-    at = "'2026-11-01 10:00:00'"
+    # 2026-11-01 10:00 UTC, as the UTCDateTime type writes it.
     rows = {
         "clients": "INSERT INTO clients (id, key, name, timezone, currency, country, active,"
         " calling_hours_start, calling_hours_end, sla_working_time_only, working_hours,"
-        f" created_at) VALUES (1, 'g', 'Garage', 'Europe/Moscow', 'RUB', 'RU', true, '09:00:00',"
-        f" '20:00:00', false, '{{}}', {at})",
+        " created_at) VALUES (1, 'g', 'Garage', 'Europe/Moscow', 'RUB', 'RU', true, '09:00:00',"
+        " '20:00:00', false, '{}', '2026-11-01 10:00:00')",
         "work_types": "INSERT INTO work_types (id, key, name, sample_percent, created_at)"
-        f" VALUES (1, 'oil', 'Oil', 100, {at})",
+        " VALUES (1, 'oil', 'Oil', 100, '2026-11-01 10:00:00')",
         "customers": "INSERT INTO customers (id, client_id, name, do_not_call, created_at)"
-        f" VALUES (1, 1, 'Ivan', false, {at})",
+        " VALUES (1, 1, 'Ivan', false, '2026-11-01 10:00:00')",
         "orders": "INSERT INTO orders (id, client_id, external_id, customer_id, work_type_id,"
         " amount, completed_at, blocked_technician_flag, created_at) VALUES"
-        f" (1, 1, 'A-1', 1, 1, 100, {at}, false, {at})",
+        " (1, 1, 'A-1', 1, 1, 100, '2026-11-01 10:00:00', false, '2026-11-01 10:00:00')",
         "complaints": "INSERT INTO complaints (id, kind, category, source, status, order_id,"
         " client_id, customer_id, snapshot, created_at) VALUES (1, 'complaint', 'quality',"
-        f" 'call', 'new', 1, 1, 1, '{{}}', {at})",
+        " 'call', 'new', 1, 1, 1, '{}', '2026-11-01 10:00:00')",
         "complaint_events": "INSERT INTO complaint_events (id, complaint_id, at, kind) VALUES"
-        f" (1, 1, {at}, 'created')",
+        " (1, 1, '2026-11-01 10:00:00', 'created')",
     }
     with app.app_context():
         upgrade(revision="93adb0f768e9")  # the schema before the QC desk
@@ -95,7 +95,8 @@ def test_migrations_upgrade_a_database_that_holds_data(database_url):
         upgrade()
         with db.engine.connect() as conn:
             for table in rows:
-                assert conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 1
+                count = sa.select(sa.func.count()).select_from(sa.table(table))
+                assert conn.execute(count).scalar() == 1
             if conn.dialect.name == "sqlite":
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
         downgrade(revision="base")
