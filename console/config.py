@@ -116,6 +116,8 @@ def from_environment(instance_path: Path) -> dict:
         "SMTP_SENDER": env.get("SMTP_SENDER", "qc-console@localhost"),
         "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "10")),
         "NOTIFY_WEBHOOK_URL": env.get("NOTIFY_WEBHOOK_URL", ""),
+        # The language of webhook messages, and of emails to people who chose no language.
+        "NOTIFY_LANGUAGE": env.get("NOTIFY_LANGUAGE", "en"),
         # Where the console is reached (https://qc.example.com): links in emails and webhooks.
         "CONSOLE_BASE_URL": env.get("CONSOLE_BASE_URL", ""),
         "NOTIFY_WEBHOOK_TIMEOUT": float(env.get("NOTIFY_WEBHOOK_TIMEOUT", "5")),

@@ -22,6 +22,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from flask import current_app, g, has_app_context, has_request_context, url_for
@@ -143,24 +144,26 @@ def _record_deliveries(
     if complaint.id is None:
         db.session.flush()
     url = _complaint_url(complaint)
-    text = "\n\n".join(part for part in (title, body, url) if part)
     deliveries = []
     if config.get("SMTP_HOST"):
         for user in users:
             if user.email:
+                # Each person reads it in their own language (the team's when they chose none).
+                subject, text = _message(kind, complaint, title, body, url, user.locale, now)
                 deliveries.append(
                     NotificationDelivery(
                         channel=DeliveryChannel.EMAIL,
                         target=user.email,
                         kind=kind,
                         complaint_id=complaint.id,
-                        subject=title[:300],
+                        subject=subject[:300],
                         payload={"to": user.email, "name": user.name, "text": text},
                         created_at=now,
                         next_attempt_at=now,
                     )
                 )
     if config.get("NOTIFY_WEBHOOK_URL"):
+        title, _text = _message(kind, complaint, title, body, url, None, now)
         deliveries.append(
             NotificationDelivery(
                 channel=DeliveryChannel.WEBHOOK,
@@ -179,6 +182,17 @@ def _record_deliveries(
         db.session.add_all(deliveries)
         db.session.info.setdefault(_OUTBOX, []).extend(deliveries)
     return deliveries
+
+
+def _message(kind, complaint, title, body, url, locale: str | None, now) -> tuple[str, str]:
+    """Subject and text of an email or chat message, in ``locale`` or ``NOTIFY_LANGUAGE``."""
+    from flask_babel import force_locale
+
+    language = locale or current_app.config.get("NOTIFY_LANGUAGE") or "en"
+    notice = SimpleNamespace(kind=kind, complaint=complaint, title=title, body=body, created_at=now)
+    with force_locale(language):
+        subject, text_body = notice_text(notice)
+    return subject, "\n\n".join(part for part in (subject, text_body, url) if part)
 
 
 def webhook_payload(

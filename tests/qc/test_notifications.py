@@ -126,6 +126,19 @@ def test_messages_sent_by_a_job_link_to_the_complaint_on_the_base_url(
     assert link in posted["json"]["text"]
 
 
+def test_each_person_gets_the_email_in_their_own_language(app, db, make_user, complain):
+    make_user(Role.QC, email="elena@example.com", locale="ru")
+    make_user(Role.QC, email="quinn@example.com")  # no language chosen: the team's
+    app.config.update(SMTP_HOST="127.0.0.1", NOTIFY_LANGUAGE="en")
+    complaint = complain()
+    db.session.commit()
+    subjects = {d.target: d.subject for d in deliveries(db, DeliveryChannel.EMAIL)}
+    assert subjects == {
+        "elena@example.com": f"Новая жалоба #{complaint.id}: качество",
+        "quinn@example.com": f"New complaint #{complaint.id}: quality",
+    }
+
+
 def test_without_smtp_host_or_webhook_url_only_in_app_notices_are_made(db, make_user, complain):
     make_user(Role.QC)
     complain()
