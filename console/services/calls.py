@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    insert,
     literal,
     literal_column,
     or_,
@@ -79,9 +80,17 @@ def within_calling_hours(client: Client, now: datetime) -> bool:
 
 
 def open_client_ids(now: datetime) -> list[int]:
-    """Clients whose customers may be called now (their local calling hours)."""
-    clients = db.session.scalars(select(Client).where(Client.active.is_(True))).all()
-    return [c.id for c in clients if within_calling_hours(c, now)]
+    """Clients whose customers may be called now (their local calling hours). Reads only the
+    columns that decide it: this runs on every claim."""
+    rows = db.session.execute(_open_clients_statement()).all()
+    return [row.id for row in rows if within_calling_hours(row, now)]
+
+
+@cache
+def _open_clients_statement():
+    return select(
+        Client.id, Client.timezone, Client.calling_hours_start, Client.calling_hours_end
+    ).where(Client.active.is_(True))
 
 
 # --- claiming ------------------------------------------------------------------------------
@@ -237,7 +246,9 @@ def _take(task_id: int, user: User, now: datetime, *, was_held: bool) -> CallTas
 
         script = select_for(task.order)
         task.script_version_id = script.current_version_id if script else None
-    db.session.add(CallAttempt(task=task, operator_id=user.id, started_at=now))
+    db.session.execute(
+        insert(CallAttempt).values(task_id=task_id, operator_id=user.id, started_at=now)
+    )
     return task
 
 
