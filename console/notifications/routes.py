@@ -104,6 +104,14 @@ def index():
 @bp.post("/<int:notice_id>/read")
 @signed_in
 def mark_read(notice_id: int):
+    notice = _read_own(notice_id)
+    if htmx:
+        return _bell_or_row(notice)
+    return redirect(request.referrer or url_for("notifications.index"))
+
+
+def _read_own(notice_id: int) -> Notification:
+    """Mark one of the signed-in user's notices read (commits); someone else's is a 404."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
     notice = db.session.get(Notification, notice_id)
@@ -111,9 +119,7 @@ def mark_read(notice_id: int):
         abort(404)
     notification_service.mark_read(current_user, notice_id, now=utcnow())
     db.session.commit()
-    if htmx:
-        return _bell_or_row(notice)
-    return redirect(request.referrer or url_for("notifications.index"))
+    return notice
 
 
 def _bell_or_row(notice: Notification):
@@ -134,13 +140,7 @@ def _bell_or_row(notice: Notification):
 @signed_in
 def open_notice(notice_id: int):
     """Follow a notice: it is read now, and its complaint opens."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    notice = db.session.get(Notification, notice_id)
-    if notice is None or notice.user_id != current_user.id:
-        abort(404)
-    notification_service.mark_read(current_user, notice_id, now=utcnow())
-    db.session.commit()
+    notice = _read_own(notice_id)
     return redirect(complaint_link(notice.complaint_id) or url_for("notifications.index"))
 
 
