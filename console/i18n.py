@@ -47,6 +47,7 @@ def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from console.models import ComplaintStatus, PauseReason, Role
+    from console.phones import readable_phone
     from console.services.complaint_categories import category_label
 
     labels = {
@@ -79,6 +80,8 @@ def init_app(app) -> None:
     app.jinja_env.filters["label"] = lambda value: labels.get(value, value)
     # {{ complaint.category|category }}: the category's name in the reader's language.
     app.jinja_env.filters["category"] = category_label
+    # {{ order.phone|phone }}: +7 912 345-67-89 (console/phones.py).
+    app.jinja_env.filters["phone"] = readable_phone
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
         format_datetime(value, fmt) if value else ""
     )

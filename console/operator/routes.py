@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from babel.dates import format_time
 from babel.numbers import format_currency
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -53,6 +52,7 @@ from console.operator.forms import (
     PauseForm,
     SubmitCallForm,
 )
+from console.phones import readable_phone
 from console.scripts import rendering
 from console.services import audit, call_stats, calls, operator_state
 from console.services.call_submit import MissingAnswers, is_own_submission, submit_call
@@ -248,9 +248,9 @@ def _call_context(task: CallTask, *, answers=None, check=False, outcome_form=Non
         "seq": draft.get("seq", 0),
         "history": calls.customer_history(task),
         "phone": phone,
-        "phone_shown": _readable_phone(phone),
+        "phone_shown": readable_phone(phone),
         "other_phones": [
-            (p.e164, _readable_phone(p.e164)) for p in task.customer.phones if p.e164 != phone
+            (p.e164, readable_phone(p.e164)) for p in task.customer.phones if p.e164 != phone
         ],
         "client_time": format_time(local_now, "short", locale=locale),
         "calling_hours_ok": calls.within_calling_hours(client, now),
@@ -266,16 +266,6 @@ def _call_context(task: CallTask, *, answers=None, check=False, outcome_form=Non
         "callback_min": to_user_timezone(now).strftime("%Y-%m-%dT%H:%M"),
         "missing_count": len(sv.missing) if sv else 0,
     }
-
-
-def _readable_phone(e164: str | None) -> str | None:
-    if not e164:
-        return None
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _lease_left(task: CallTask, now: datetime | None = None) -> int:

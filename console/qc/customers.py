@@ -3,7 +3,6 @@ complain often (DOMAIN.md, 002). The counting rules are in ``services.customers`
 
 from __future__ import annotations
 
-import phonenumbers
 from flask import abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -15,17 +14,6 @@ from console.operator.forms import OUTCOME_NAMES
 from console.qc import bp
 from console.qc.repeat_forms import cause_label
 from console.services import customers as customer_service
-
-
-def display_phone(e164: str | None) -> str:
-    """+7 912 345-67-89: readable, and still the number to dial."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 @bp.get("/customers/<int:customer_id>")
@@ -44,7 +32,6 @@ def customer_page(customer_id: int):
         customer=customer,
         history=customer_service.customer_history(customer),
         stats=customer_service.complaint_stats(customer, now),
-        display_phone=display_phone,
         cause_label=cause_label,
         outcome_name=lambda outcome: OUTCOME_NAMES.get(outcome, outcome),
     )
@@ -60,5 +47,4 @@ def frequent_complainers():
         rows=customer_service.frequent_complainers(client_id=client_id, now=utcnow()),
         clients=list(db.session.scalars(select(Client).order_by(Client.name))),
         client_id=client_id,
-        display_phone=display_phone,
     )

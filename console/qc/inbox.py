@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
-import phonenumbers
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -321,7 +320,6 @@ def new_complaint():
         "duplicate": duplicate,
         "category_label": category_label,
         "channels": CHANNELS,
-        "readable_phone": readable_phone,
     }
     status = 422 if request.method == "POST" else 200
     if htmx.target == "order-results":
@@ -329,17 +327,6 @@ def new_complaint():
 
         return render_block(NEW, "order_results", **context)
     return render_template(NEW, **context), status
-
-
-def readable_phone(e164: str | None) -> str:
-    """ "+7 912 345-67-89" for "+79123456789", as it is read out on the phone."""
-    if not e164:
-        return "—"
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _int(value) -> int | None:
