@@ -9,10 +9,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from console.access import roles_required
 from console.extensions import db
-from console.models import Client, Customer, Role, utcnow
+from console.models import Customer, Role, utcnow
 from console.operator.forms import OUTCOME_NAMES
 from console.qc import bp
 from console.qc.repeat_forms import cause_label
+from console.services import catalog
 from console.services import customers as customer_service
 
 
@@ -45,6 +46,6 @@ def frequent_complainers():
     return render_template(
         "qc/frequent_complainers.html",
         rows=customer_service.frequent_complainers(client_id=client_id, now=utcnow()),
-        clients=list(db.session.scalars(select(Client).order_by(Client.name))),
+        clients=catalog.clients(),
         client_id=client_id,
     )

@@ -29,7 +29,7 @@ from console.extensions import db, htmx
 from console.models import ComplaintKind, Order, Role, utcnow
 from console.qc import bp
 from console.qc.inbox_forms import BulkAssignForm, NewComplaintForm
-from console.services import complaint_intake, complaint_queries
+from console.services import catalog, complaint_intake, complaint_queries
 from console.services.complaint_intake import (
     CHANNELS,
     DuplicateComplaint,
@@ -117,7 +117,7 @@ def _context(f: InboxFilter, now: datetime) -> dict:
     found = complaint_queries.inbox(f, me_id=current_user.id, now=now)
     page, counts = found.page, found.counts
     users = complaint_queries.assignable_users()
-    clients = complaint_queries.clients()
+    clients = catalog.clients()
     # Categories: the scripts' ones and whatever the counted complaints carry.
     categories = list(
         dict.fromkeys(

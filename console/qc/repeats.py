@@ -17,11 +17,10 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
-from sqlalchemy import select
 
 from console.access import roles_required
 from console.extensions import db, htmx
-from console.models import Client, Order, Role, Technician, utcnow
+from console.models import Order, Role, Technician, utcnow
 from console.qc import bp
 from console.qc.repeat_forms import (
     ConfirmRepeatForm,
@@ -30,17 +29,13 @@ from console.qc.repeat_forms import (
     ReopenRepeatForm,
     cause_label,
 )
-from console.services import poaching, repeat_repairs
+from console.services import catalog, poaching, repeat_repairs
 from console.services.complaint_workflow import WorkflowError
 from console.services.repeat_repairs import ReviewRefused
 
 QUEUE = "qc/repeats_queue.html"
 BOARD = "qc/repeats_board.html"
 BOARD_WEEKS = (4, 8, 13, 26)
-
-
-def _clients() -> list[Client]:
-    return list(db.session.scalars(select(Client).order_by(Client.name)))
 
 
 def _client_filter() -> int | None:
@@ -88,7 +83,7 @@ def repeats_queue():
         QUEUE,
         page=page,
         forms=forms,
-        clients=_clients(),
+        clients=catalog.clients(),
         client_id=client_id,
         cause_label=cause_label,
     )
@@ -206,7 +201,7 @@ def repeats_board():
         board=board,
         weeks=weeks,
         week_choices=BOARD_WEEKS,
-        clients=_clients(),
+        clients=catalog.clients(),
         client_id=client_id,
         cause_label=cause_label,
         format_date=format_date,
@@ -227,7 +222,7 @@ def flagged_orders():
     return render_template(
         "qc/flagged_orders.html",
         page=page,
-        clients=_clients(),
+        clients=catalog.clients(),
         client_id=client_id,
         handled=handled,
         form=HandleFlaggedOrderForm(formdata=None),

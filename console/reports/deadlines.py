@@ -8,7 +8,7 @@ from console.access import roles_required
 from console.extensions import db
 from console.models import Client, Role, utcnow
 from console.reports import bp
-from console.services import deadline_report
+from console.services import catalog, deadline_report
 
 PERIODS = (7, 30, 90)
 
@@ -26,7 +26,7 @@ def deadlines():
         "reports/deadlines.html",
         report=deadline_report.deadline_report(now=now, days=days, client=client),
         overdue=deadline_report.overdue_complaints(now=now, client=client),
-        clients=db.session.scalars(db.select(Client).order_by(Client.name)).all(),
+        clients=catalog.clients(),
         client=client,
         days=days,
         periods=PERIODS,

@@ -1056,10 +1056,6 @@ def _load(ids: list[int]) -> list[Complaint]:
 # --- what the filters offer -------------------------------------------------------------------
 
 
-def clients() -> list[Client]:
-    return list(db.session.scalars(select(Client).order_by(Client.name)))
-
-
 def assignable_users() -> list[User]:
     """Who complaints can be given to from the inbox: active QC staff and supervisors."""
     return list(
