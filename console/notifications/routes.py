@@ -15,7 +15,6 @@ from flask import (
 )
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
-from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
 from console.access import signed_in
@@ -86,11 +85,7 @@ def bell():
 @signed_in
 def index():
     page = max(request.args.get("page", 1, type=int), 1)
-    query = select(Notification).where(Notification.user_id == current_user.id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    notices = db.session.scalars(
-        query.order_by(Notification.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
+    notices, total = notification_service.notices_page(current_user, page, PER_PAGE)
     return render_template(
         "notifications/index.html",
         notices=notices,

@@ -490,6 +490,18 @@ def notice_text(notice: Notification) -> tuple[str, str | None]:
     return title, body
 
 
+def notices_page(user: User, page: int, per_page: int) -> tuple[list[Notification], int]:
+    """One page of a person's notices, newest first, and how many they have in all."""
+    from sqlalchemy import func
+
+    mine = select(Notification).where(Notification.user_id == user.id)
+    total = db.session.scalar(select(func.count()).select_from(mine.subquery()))
+    notices = db.session.scalars(
+        mine.order_by(Notification.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return list(notices), total
+
+
 def unread_count(user: User) -> int:
     from sqlalchemy import func
 
