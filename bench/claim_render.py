@@ -4,8 +4,10 @@ a bare Flask page of the same byte size.
 How it is measured: in one process, one thread, through Werkzeug's test client (no sockets, so
 no load generator can be the bottleneck). A middleware around ``app.wsgi_app`` times each
 request from the WSGI call until the whole body has been produced: that is the *server time*.
-One cycle is what the operator's "Next call" costs: ``POST /operator/next`` (claim, redirect)
-plus ``GET /operator/call/<id>`` (the call screen); its server time is the sum of the two.
+One cycle is what the operator's "Next call" costs: ``POST /operator/next``, which claims and
+answers with the call screen itself (an older console redirected to ``GET /operator/call/<id>``;
+that shape is still measured, as the sum of both requests). The screen opened again by its own
+address (a reload) is timed too, outside the cycle, as ``reload_p50_ms``.
 Between cycles the call is submitted through the service (not timed), so every cycle claims a
 new task, as in a shift. Several operators take turns, each signed in through ``POST /login``.
 
@@ -70,6 +72,7 @@ def sign_in(client, email: str) -> None:
 
 
 _CALL_URL = re.compile(r"/operator/call/(\d+)")
+_SCREEN_URL = re.compile(r'id="call-screen" data-url="(/operator/call/(\d+))"')
 
 
 def claim_and_render(client, timer: ServerTimer) -> Screen | None:
@@ -104,13 +107,13 @@ def claim_and_render(client, timer: ServerTimer) -> Screen | None:
             dict(screen.headers),
         )
     if response.status_code == 200:  # the call screen came back directly
-        match = _CALL_URL.search(response.get_data(as_text=True))
+        match = _SCREEN_URL.search(response.get_data(as_text=True))
         if not match:
             return None
         wall_ms = (time.perf_counter() - started) * 1000
         return Screen(
-            int(match.group(1)),
-            urlsplit(response.request.url).path,
+            int(match.group(2)),
+            match.group(1),
             response.data,
             next_ms,
             0.0,
@@ -158,14 +161,19 @@ def run(dataset, *, iterations: int, warmup: int, operators: int = 5) -> tuple[l
 
     log(f"{dataset.db}: claim + render, {warmup} warm-up and {iterations} measured cycles ...")
     cycles: list[Screen] = []
+    reload_ms: list[float] = []
     for n in range(warmup + iterations):
         email, client = clients[n % len(clients)]
         screen = claim_and_render(client, timer)
         if screen is None:
             raise RuntimeError("no call was due: the data set has run out of due tasks")
+        if client.get(screen.url).status_code != 200:  # the same screen, reloaded
+            raise RuntimeError(f"GET {screen.url} failed")
         if n >= warmup:
             cycles.append(screen)
+            reload_ms.append(timer.last_ms)
         release(app, screen.task_id, email)
+    one_request = all(s.screen_ms == 0.0 for s in cycles)
 
     html_bytes = statistics.median(len(s.html) for s in cycles)
     server_ms = [s.next_ms + s.screen_ms for s in cycles]
@@ -197,8 +205,8 @@ def run(dataset, *, iterations: int, warmup: int, operators: int = 5) -> tuple[l
             round(p50, 2),
             "ms",
             **common,
-            claim_p50_ms=round(percentile([s.next_ms for s in cycles], 50), 2),
-            render_p50_ms=round(percentile([s.screen_ms for s in cycles], 50), 2),
+            requests_per_cycle=1 if one_request else 2,
+            reload_p50_ms=round(percentile(reload_ms, 50), 2),
             bare_page_p50_ms=round(percentile(bare_server, 50), 3),
         ),
         emit(
@@ -206,8 +214,7 @@ def run(dataset, *, iterations: int, warmup: int, operators: int = 5) -> tuple[l
             round(p95, 2),
             "ms",
             **common,
-            claim_p95_ms=round(percentile([s.next_ms for s in cycles], 95), 2),
-            render_p95_ms=round(percentile([s.screen_ms for s in cycles], 95), 2),
+            reload_p95_ms=round(percentile(reload_ms, 95), 2),
             max_ms=round(max(server_ms), 2),
             target="< 20 ms on SQLite",
             met=p95 < 20 if dataset.db == "sqlite" else None,
@@ -219,7 +226,11 @@ def run(dataset, *, iterations: int, warmup: int, operators: int = 5) -> tuple[l
             **common,
             floor=round(floor, 1),
             ratio=round(throughput / floor, 3),
-            cycle="POST /operator/next + GET /operator/call/<id>",
+            cycle=(
+                "POST /operator/next (answers with the call screen)"
+                if one_request
+                else "POST /operator/next + GET /operator/call/<id>"
+            ),
             floor_page="bare Flask app, one template rendered to the same byte size",
             page_bytes=int(html_bytes),
             floor_page_bytes=bare_bytes,

@@ -211,10 +211,15 @@ def run(dataset) -> list[dict]:
         )
         if claimed["status"] in (404, 405):
             raise Unavailable(f"POST /operator/next answered {claimed['status']}")
+        # The answer is the call screen itself (older versions redirected to it): its address,
+        # which a reload of the tab opens, is weighed below as the browser gets it.
         location = dict((k.lower(), v) for k, v in claimed["headers"]).get("location", "")
         path = urlsplit(location).path
+        if claimed["status"] == 200:
+            found = re.search(rb'data-url="(/operator/call/\d+)"', claimed["body"])
+            path = found.group(1).decode() if found else ""
         if not re.search(r"/operator/call/\d+$", path):
-            raise RuntimeError(f"no call claimed (redirected to {location!r})")
+            raise RuntimeError(f"no call claimed (answered {claimed['status']} {location!r})")
         page_headers = [
             (
                 "Accept",

@@ -44,14 +44,19 @@ def is_sqlite() -> bool:
 
 
 @contextmanager
-def immediate_transaction():
+def immediate_transaction(*, keep_loaded: bool = False):
     """Run the block in its own transaction that holds SQLite's write lock from the start.
 
     Whatever the session had pending is committed first; the block's work is committed at the
     end, or rolled back if it raises.
+
+    ``keep_loaded``: both commits leave the loaded objects as they are instead of expiring them
+    (and reading them again on their next use). Only for a block that reads by query whatever it
+    decides on, and whose own writes go through the session or are read back (the claim): then
+    what it leaves loaded is what it committed.
     """
     session = db.session
-    session.commit()
+    _commit(session, keep_loaded)
     token = _begin_mode.set("IMMEDIATE")
     try:
         session.connection()  # emits BEGIN IMMEDIATE on SQLite
@@ -59,10 +64,22 @@ def immediate_transaction():
         _begin_mode.reset(token)
     try:
         yield session
-        session.commit()
+        _commit(session, keep_loaded)
     except Exception:
         session.rollback()
         raise
+
+
+def _commit(scoped, keep_loaded: bool) -> None:
+    if not keep_loaded:
+        scoped.commit()
+        return
+    session = scoped()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def ping() -> None:

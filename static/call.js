@@ -8,6 +8,12 @@
   var form = document.getElementById("call-form");
   if (!screen || !form) return;
 
+  // "Next call" answers its POST with this screen: give the tab the call's own address, so a
+  // reload or a bookmark opens the call instead of posting again.
+  if (screen.dataset.url && window.location.pathname !== screen.dataset.url && window.history.replaceState) {
+    window.history.replaceState(null, "", screen.dataset.url);
+  }
+
   var HEARTBEAT_MS = 60 * 1000;
   var TYPING_PAUSE_MS = 600;
   var RETRY_MIN_MS = 1000;

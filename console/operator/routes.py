@@ -178,7 +178,7 @@ def _when(when: datetime, now: datetime) -> str:
 @roles_required(Role.OPERATOR)
 def next_call():
     """Claim the next call and open it, or stay on the start page when nothing is due."""
-    if operator_state.current_pause(current_user) is not None:
+    if operator_state.is_paused(current_user):
         flash(_("You are paused. Resume to take calls."), "info")
         return _go(url_for(".start"))
     return _to_next_call()
@@ -188,7 +188,13 @@ def _to_next_call():
     task = calls.claim_next_call(current_user)  # commits
     if task is None:
         return _go(url_for(".start", nothing=1))
-    return _go(url_for(".call", task_id=task.id))
+    if htmx:
+        return _go(url_for(".call", task_id=task.id))
+    # The start page's plain form: answer with the call screen itself, one round trip instead
+    # of a redirect and a second request on a slow line. The page puts its own address in the
+    # history (static/call.js), and posting again returns the same held call, so a reload or
+    # "back" never claims a second one.
+    return render_template(CALL, **_call_context(task))
 
 
 @bp.post("/pause")
@@ -260,7 +266,8 @@ def _call_context(task: CallTask, *, answers=None, check=False, outcome_form=Non
             int((now - task.draft_saved_at).total_seconds()) if task.draft_saved_at else None
         ),
         "today": call_stats.operator_today(current_user, now),
-        "outcome_form": outcome_form or OutcomeForm(formdata=None),
+        # Blank, it only lends its labels and choices: no token of its own (the form has one).
+        "outcome_form": outcome_form or OutcomeForm(formdata=None, meta={"csrf": False}),
         "outcome_labels": OUTCOME_LABELS,
         "outcome_names": OUTCOME_NAMES,
         "callback_min": to_user_timezone(now).strftime("%Y-%m-%dT%H:%M"),

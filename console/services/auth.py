@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from console.extensions import db
 from console.models import Role, User, UserSession, utcnow
@@ -54,11 +55,7 @@ def start_session(user: User, *, ip: str | None, user_agent: str | None) -> User
 def load_session_user(token: str, *, max_age: timedelta, touch: bool = True) -> User | None:
     """The user behind a live session token; None when revoked, expired or deactivated.
     ``touch``: the request is the person's own doing, so it counts as activity."""
-    row = db.session.execute(
-        select(UserSession, User)
-        .join(User, UserSession.user_id == User.id)
-        .where(UserSession.token == token, UserSession.revoked_at.is_(None))
-    ).first()
+    row = db.session.execute(_session_statement(), {"token": token}).first()
     if row is None:
         return None
     session, user = row
@@ -70,6 +67,16 @@ def load_session_user(token: str, *, max_age: timedelta, touch: bool = True) -> 
         db.session.commit()
     user.current_session = session
     return user
+
+
+@cache
+def _session_statement():
+    """Built once: every request of a signed-in person runs it."""
+    return (
+        select(UserSession, User)
+        .join(User, UserSession.user_id == User.id)
+        .where(UserSession.token == bindparam("token"), UserSession.revoked_at.is_(None))
+    )
 
 
 def end_session(user: User, *, ip: str | None = None) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 
 from console.extensions import db
 from console.models import (
@@ -20,6 +21,7 @@ from console.models import (
     User,
     utcnow,
 )
+from console.models.base import UTCDateTime
 
 REACHED = (
     CallOutcome.COMPLETED,
@@ -46,11 +48,7 @@ def start_of_local_day(tz_name: str, now: datetime | None = None) -> datetime:
 def operator_today(user: User, now: datetime | None = None) -> OperatorToday:
     """Today's attempts of this operator, counted in one pass over one indexed read."""
     since = start_of_local_day(user.timezone, now)
-    rows = db.session.execute(
-        select(CallAttempt.outcome, CallAttempt.started_at, CallAttempt.ended_at).where(
-            CallAttempt.operator_id == user.id, CallAttempt.started_at >= since
-        )
-    ).all()
+    rows = db.session.execute(_today_statement(), {"user_id": user.id, "since": since}).all()
     durations = [
         (end - start).total_seconds()
         for outcome, start, end in rows
@@ -61,6 +59,15 @@ def operator_today(user: User, now: datetime | None = None) -> OperatorToday:
         reached=sum(1 for outcome, _, _ in rows if outcome in REACHED),
         completed=sum(1 for outcome, _, _ in rows if outcome == CallOutcome.COMPLETED),
         average_handle_seconds=sum(durations) / len(durations) if durations else None,
+    )
+
+
+@cache
+def _today_statement():
+    """Built once: it runs on every call screen."""
+    return select(CallAttempt.outcome, CallAttempt.started_at, CallAttempt.ended_at).where(
+        CallAttempt.operator_id == bindparam("user_id"),
+        CallAttempt.started_at >= bindparam("since", type_=UTCDateTime()),
     )
 
 

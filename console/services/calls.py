@@ -12,6 +12,7 @@ a submit key; saving and submitting check the token, and the submit key is uniqu
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -31,7 +32,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from console.database import immediate_transaction, is_sqlite
 from console.extensions import db
@@ -108,6 +109,15 @@ def held_task(user: User, now: datetime | None = None) -> CallTask | None:
     )
 
 
+@cache
+def _held_statement():
+    return select(CallTask.id).where(
+        CallTask.held_by_id == _USER,
+        CallTask.status == TaskStatus.HELD,
+        CallTask.lease_expires_at > _NOW,
+    )
+
+
 # The claim runs hundreds of times an hour per operator: its statements are built once per
 # process with bound parameters (now, user_id, open_ids), so a claim only binds and executes.
 _NOW = bindparam("now", type_=UTCDateTime())
@@ -166,13 +176,16 @@ def _locking_candidates() -> tuple:
 
 @cache
 def _take_statement():
+    """On the table, not the mapped class: the ORM's bulk-update machinery would cost more
+    than the update itself, and the task is read back whole right after."""
+    tasks = CallTask.__table__.c
     return (
-        update(CallTask)
+        update(CallTask.__table__)
         .where(
-            CallTask.id == bindparam("task_id"),
+            tasks.id == bindparam("task_id"),
             or_(
-                CallTask.status == TaskStatus.PENDING,
-                and_(CallTask.status == TaskStatus.HELD, CallTask.lease_expires_at <= _NOW),
+                tasks.status == TaskStatus.PENDING,
+                and_(tasks.status == TaskStatus.HELD, tasks.lease_expires_at <= _NOW),
             ),
         )
         .values(
@@ -183,7 +196,16 @@ def _take_statement():
             claimed_at=_NOW,
             submit_key=bindparam("submit_key"),
         )
-        .execution_options(synchronize_session=False)
+    )
+
+
+@cache
+def _script_statement():
+    tasks = CallTask.__table__.c
+    return (
+        update(CallTask.__table__)
+        .where(tasks.id == bindparam("task_id"))
+        .values(script_version_id=bindparam("version_id"))
     )
 
 
@@ -193,10 +215,12 @@ def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
     An operator who already holds a task gets that task back (reload, second tab).
     """
     now = now or utcnow()
-    with immediate_transaction():
-        task = held_task(user, now)
-        if task is not None:
-            return task
+    # Everything the claim decides on is read by query under the lock, and the task it takes is
+    # read back after the update: what stays loaded is what was committed, ready for the screen.
+    with immediate_transaction(keep_loaded=True):
+        held = db.session.scalar(_held_statement(), {"user_id": user.id, "now": now})
+        if held is not None:
+            return load_for_screen(held)
         open_ids = open_client_ids(now)
         if not open_ids:
             return None
@@ -230,9 +254,8 @@ def _take(task_id: int, user: User, now: datetime, *, was_held: bool) -> CallTas
     )
     if taken.rowcount != 1:
         return None
-    task = db.session.get(
-        CallTask, task_id, populate_existing=True, options=(joinedload(CallTask.order),)
-    )
+    # Loaded with everything the call screen shows: the claim's answer is usually that screen.
+    task = load_for_screen(task_id, fresh=True)
     if was_held:
         # A previous holder's attempt that was never finished ends where their lease ended.
         for attempt in db.session.scalars(
@@ -245,7 +268,13 @@ def _take(task_id: int, user: User, now: datetime, *, was_held: bool) -> CallTas
         from console.services.scripts import select_for
 
         script = select_for(task.order)
-        task.script_version_id = script.current_version_id if script else None
+        if script is not None:
+            # The script of this call from now on, written straight to the row and set on the
+            # loaded task as it now is in the database (no unit-of-work flush on the hot path).
+            version = script.current_version
+            db.session.execute(_script_statement(), {"task_id": task_id, "version_id": version.id})
+            set_committed_value(task, "script_version_id", version.id)
+            set_committed_value(task, "script_version", version)
     db.session.execute(
         insert(CallAttempt).values(task_id=task_id, operator_id=user.id, started_at=now)
     )
@@ -255,23 +284,65 @@ def _take(task_id: int, user: User, now: datetime, *, was_held: bool) -> CallTas
 # --- holding -------------------------------------------------------------------------------
 
 
-def call_screen_loads() -> tuple:
-    """What the call screen shows of a task, loaded with it in one round trip (plus the phones)."""
-    from console.models import Customer, Order, ScriptVersion
+@cache
+def _screen_statement():
+    """The task with everything the call screen shows of it, as entities of one row: far
+    cheaper for the ORM than the same joins as eager-load options."""
+    from console.models import CallScript, Customer, Order, ScriptVersion, Technician, WorkType
 
-    order = joinedload(CallTask.order)
     return (
-        order.joinedload(Order.work_type),
-        order.joinedload(Order.technician),
-        joinedload(CallTask.client),
-        joinedload(CallTask.customer).selectinload(Customer.phones),
-        joinedload(CallTask.script_version).joinedload(ScriptVersion.script),
+        select(CallTask, Order, WorkType, Technician, Client, Customer, ScriptVersion, CallScript)
+        .join(Order, Order.id == CallTask.order_id)
+        .join(WorkType, WorkType.id == Order.work_type_id)
+        .outerjoin(Technician, Technician.id == Order.technician_id)
+        .join(Client, Client.id == CallTask.client_id)
+        .join(Customer, Customer.id == CallTask.customer_id)
+        .outerjoin(ScriptVersion, ScriptVersion.id == CallTask.script_version_id)
+        .outerjoin(CallScript, CallScript.id == ScriptVersion.script_id)
+        .where(CallTask.id == bindparam("task_id"))
     )
+
+
+@cache
+def _phones_statement():
+    from console.models import CustomerPhone
+
+    return (
+        select(CustomerPhone)
+        .where(CustomerPhone.customer_id == bindparam("customer_id"))
+        .order_by(CustomerPhone.is_primary.desc(), CustomerPhone.id)
+    )
+
+
+def load_for_screen(task_id: int, *, fresh: bool = False) -> CallTask | None:
+    """The task with its order, work type, technician, client, customer, phones and script
+    version loaded and linked (two statements). ``fresh``: overwrite what the session already
+    holds of these rows (after an update that went around it)."""
+    options = {"populate_existing": True} if fresh else {}
+    row = db.session.execute(
+        _screen_statement(), {"task_id": task_id}, execution_options=options
+    ).first()
+    if row is None:
+        return None
+    task, order, work_type, technician, client, customer, version, script = row
+    set_committed_value(order, "work_type", work_type)
+    set_committed_value(order, "technician", technician)
+    set_committed_value(task, "order", order)
+    set_committed_value(task, "client", client)
+    set_committed_value(task, "customer", customer)
+    set_committed_value(task, "script_version", version)
+    if version is not None:
+        set_committed_value(version, "script", script)
+    phones = db.session.scalars(
+        _phones_statement(), {"customer_id": customer.id}, execution_options=options
+    ).all()
+    set_committed_value(customer, "phones", phones)
+    return task
 
 
 def task_for(user: User, task_id: int, *, for_screen: bool = False) -> CallTask:
     """The task, if this operator holds it (or held it and nobody took it over): else NotHeld."""
-    task = db.session.get(CallTask, task_id, options=call_screen_loads() if for_screen else None)
+    task = load_for_screen(task_id) if for_screen else db.session.get(CallTask, task_id)
     if task is None or task.held_by_id != user.id:
         raise NotHeld()
     return task
@@ -441,24 +512,58 @@ def next_due_at(user: User, now: datetime | None = None) -> datetime | None:
     return min(times, default=None)
 
 
-def customer_history(task: CallTask) -> dict:
-    """Earlier calls and complaints of this customer, for the left column of the call screen."""
+@dataclass(frozen=True)
+class CallHistory:
+    """What the call screen shows of the customer's past: counts, and the latest few."""
+
+    calls: int
+    complaints: int
+    orders: int
+    latest_calls: list = field(default_factory=list)  # rows: started_at, outcome, note
+    latest_complaints: list = field(default_factory=list)  # rows: id, category, status, created_at
+
+
+def customer_history(task: CallTask, *, latest: int = 3) -> CallHistory:
+    """Earlier calls and complaints of this customer, for the left column of the call screen.
+
+    One statement counts all three; the latest calls and complaints are read only when there
+    are some (most customers have none). Columns, not objects: nothing here is changed."""
+    counting, latest_calls, latest_complaints = _history_statements()
+    params = {"customer_id": task.customer_id, "latest": latest}
+    calls, complaints, orders = db.session.execute(counting, params).one()
+    return CallHistory(
+        calls,
+        complaints,
+        orders,
+        db.session.execute(latest_calls, params).all() if calls else [],
+        db.session.execute(latest_complaints, params).all() if complaints else [],
+    )
+
+
+@cache
+def _history_statements() -> tuple:
     from console.models import Complaint, Order
 
-    earlier_calls = db.session.scalars(
-        select(CallAttempt)
-        .join(CallTask, CallTask.id == CallAttempt.task_id)
-        .where(CallTask.customer_id == task.customer_id, CallAttempt.ended_at.is_not(None))
-        .order_by(CallAttempt.started_at.desc())
-        .limit(10)
-    ).all()
-    complaints = db.session.scalars(
-        select(Complaint)
-        .where(Complaint.customer_id == task.customer_id)
-        .order_by(Complaint.created_at.desc())
-        .limit(10)
-    ).all()
-    orders = db.session.scalar(
-        select(func.count()).select_from(Order).where(Order.customer_id == task.customer_id)
+    customer = bindparam("customer_id", type_=Integer())
+    latest = bindparam("latest", type_=Integer())
+    ended = and_(CallTask.customer_id == customer, CallAttempt.ended_at.is_not(None))
+    calls = select(func.count()).select_from(CallAttempt).join(CallTask).where(ended)
+    complaints = select(func.count()).where(Complaint.customer_id == customer)
+    orders = select(func.count()).where(Order.customer_id == customer)
+    counting = select(
+        calls.scalar_subquery(), complaints.scalar_subquery(), orders.scalar_subquery()
     )
-    return {"calls": earlier_calls, "complaints": complaints, "orders": orders}
+    latest_calls = (
+        select(CallAttempt.started_at, CallAttempt.outcome, CallAttempt.note)
+        .join(CallTask)
+        .where(ended)
+        .order_by(CallAttempt.started_at.desc())
+        .limit(latest)
+    )
+    latest_complaints = (
+        select(Complaint.id, Complaint.category, Complaint.status, Complaint.created_at)
+        .where(Complaint.customer_id == customer)
+        .order_by(Complaint.created_at.desc())
+        .limit(latest)
+    )
+    return counting, latest_calls, latest_complaints

@@ -19,6 +19,18 @@ def current_pause(user: User) -> OperatorPause | None:
     )
 
 
+def is_paused(user: User) -> bool:
+    """Whether the operator is on a pause (read by every "Next call": one indexed column)."""
+    return (
+        db.session.scalar(
+            select(OperatorPause.id)
+            .where(OperatorPause.user_id == user.id, OperatorPause.ended_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def pause(user: User, reason: PauseReason, now: datetime | None = None) -> OperatorPause:
     """Start a pause (ending any other one first: one reason at a time)."""
     now = now or utcnow()

@@ -8,13 +8,15 @@ keep pointing at exactly what the operator saw.
 
 from __future__ import annotations
 
-import copy
+import pickle
 from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from console.extensions import db
 from console.models import (
@@ -58,7 +60,7 @@ class LockedQuestion(ValueError):
 
 # Published versions never change, so their definitions are cached per process (the call
 # screen reads one on every claim). Drafts are always read fresh.
-_PUBLISHED_CACHE: OrderedDict[tuple, dict] = OrderedDict()
+_PUBLISHED_CACHE: OrderedDict[tuple, bytes] = OrderedDict()  # pickled definitions
 _CACHE_SIZE = 256
 
 
@@ -79,7 +81,7 @@ def definition_of(version: ScriptVersion) -> dict:
     )
     if published and cache_key in _PUBLISHED_CACHE:
         _PUBLISHED_CACHE.move_to_end(cache_key)
-        return copy.deepcopy(_PUBLISHED_CACHE[cache_key])
+        return _thawed(_PUBLISHED_CACHE[cache_key])
     definition = defn.normalise(
         {
             "key": script.key,
@@ -90,11 +92,21 @@ def definition_of(version: ScriptVersion) -> dict:
         }
     )
     if published:
-        _remember(cache_key, copy.deepcopy(definition))
+        _remember(cache_key, _frozen(definition))
     return definition
 
 
-def _remember(key: tuple, value: dict) -> None:
+def _frozen(value: dict) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _thawed(frozen: bytes) -> dict:
+    """A copy of a cached definition that its caller may change (unpickling is several times
+    cheaper than a deep copy). The bytes never leave this process's own cache."""
+    return pickle.loads(frozen)  # noqa: S301 - written by _frozen in this process only
+
+
+def _remember(key: tuple, value: bytes) -> None:
     _PUBLISHED_CACHE[key] = value
     if len(_PUBLISHED_CACHE) > _CACHE_SIZE:
         _PUBLISHED_CACHE.popitem(last=False)
@@ -106,11 +118,11 @@ def _version_content(version: ScriptVersion) -> dict:
     cache_key = (version.id, version.content_hash)
     cached = _PUBLISHED_CACHE.get(cache_key)
     if cached is None:
-        cached = _content_from_rows(version)
-        _remember(cache_key, cached)
-    else:
-        _PUBLISHED_CACHE.move_to_end(cache_key)
-    return copy.deepcopy(cached)
+        content = _content_from_rows(version)
+        _remember(cache_key, _frozen(content))
+        return content
+    _PUBLISHED_CACHE.move_to_end(cache_key)
+    return _thawed(cached)
 
 
 def _content_from_rows(version: ScriptVersion) -> dict:
@@ -305,19 +317,39 @@ def export_yaml(key: str) -> str:
 
 def select_for(order: Order) -> CallScript | None:
     """Client + work type, then client, then work type, then the base script (DOMAIN.md, 003)."""
-    candidates = db.session.scalars(
-        select(CallScript).where(
-            CallScript.status == ScriptStatus.ACTIVE,
-            CallScript.current_version_id.is_not(None),
-            CallScript.client_id.in_([order.client_id]) | CallScript.client_id.is_(None),
-            CallScript.work_type_id.in_([order.work_type_id]) | CallScript.work_type_id.is_(None),
-        )
+    rows = db.session.execute(
+        _candidate_scripts(), {"client_id": order.client_id, "work_type_id": order.work_type_id}
     ).all()
 
-    def rank(script: CallScript) -> tuple:
+    def rank(row) -> tuple:
+        script = row[0]
         return (script.client_id is None, script.work_type_id is None, script.key != "base")
 
-    return min(candidates, key=rank, default=None)
+    best = min(rows, key=rank, default=None)
+    if best is None:
+        return None
+    # The claim puts the version on the task, and the call screen reads its script: both are
+    # loaded already, linked without another statement.
+    script, version = best
+    set_committed_value(script, "current_version", version)
+    set_committed_value(version, "script", script)
+    return script
+
+
+@cache
+def _candidate_scripts():
+    return (
+        select(CallScript, ScriptVersion)
+        .join(ScriptVersion, ScriptVersion.id == CallScript.current_version_id)
+        .where(
+            CallScript.status == ScriptStatus.ACTIVE,
+            or_(CallScript.client_id == bindparam("client_id"), CallScript.client_id.is_(None)),
+            or_(
+                CallScript.work_type_id == bindparam("work_type_id"),
+                CallScript.work_type_id.is_(None),
+            ),
+        )
+    )
 
 
 # --- the constructor: drafts ---------------------------------------------------------------
