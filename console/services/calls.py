@@ -65,6 +65,13 @@ def lease_length() -> timedelta:
     return timedelta(seconds=current_app.config["CALL_LEASE_SECONDS"])
 
 
+def _core(statement, params: dict | None = None):
+    """Run a statement of plain columns on the session's connection, in its transaction, past
+    the ORM's per-statement work: no objects come back, and nothing pending needs flushing
+    first (the claim changes loaded objects only through ``set_committed_value``)."""
+    return db.session.connection().execute(statement, params or {})
+
+
 # --- calling hours -------------------------------------------------------------------------
 
 
@@ -83,7 +90,7 @@ def within_calling_hours(client: Client, now: datetime) -> bool:
 def open_client_ids(now: datetime) -> list[int]:
     """Clients whose customers may be called now (their local calling hours). Reads only the
     columns that decide it: this runs on every claim."""
-    rows = db.session.execute(_open_clients_statement()).all()
+    rows = _core(_open_clients_statement()).all()
     return [row.id for row in rows if within_calling_hours(row, now)]
 
 
@@ -218,7 +225,7 @@ def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
     # Everything the claim decides on is read by query under the lock, and the task it takes is
     # read back after the update: what stays loaded is what was committed, ready for the screen.
     with immediate_transaction(keep_loaded=True):
-        held = db.session.scalar(_held_statement(), {"user_id": user.id, "now": now})
+        held = _core(_held_statement(), {"user_id": user.id, "now": now}).scalar()
         if held is not None:
             return load_for_screen(held)
         open_ids = open_client_ids(now)
@@ -227,12 +234,12 @@ def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
         params = {"now": now, "user_id": user.id, "open_ids": open_ids}
         if is_sqlite():
             # The write lock is already ours (BEGIN IMMEDIATE): one read finds the best candidate.
-            found = db.session.execute(_first_by_priority(), params).first()
+            found = _core(_first_by_priority(), params).first()
             if found is not None:
                 return _take(found[1], user, now, was_held=found[0] == EXPIRED_LEASES)
             return None
         for priority, query in enumerate(_locking_candidates()):
-            task_id = db.session.scalar(query, params)
+            task_id = _core(query, params).scalar()
             if task_id is not None:
                 task = _take(task_id, user, now, was_held=priority == EXPIRED_LEASES)
                 if task is not None:
@@ -241,7 +248,7 @@ def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
 
 
 def _take(task_id: int, user: User, now: datetime, *, was_held: bool) -> CallTask | None:
-    taken = db.session.execute(
+    taken = _core(
         _take_statement(),
         {
             "task_id": task_id,
@@ -272,13 +279,18 @@ def _take(task_id: int, user: User, now: datetime, *, was_held: bool) -> CallTas
             # The script of this call from now on, written straight to the row and set on the
             # loaded task as it now is in the database (no unit-of-work flush on the hot path).
             version = script.current_version
-            db.session.execute(_script_statement(), {"task_id": task_id, "version_id": version.id})
+            _core(_script_statement(), {"task_id": task_id, "version_id": version.id})
             set_committed_value(task, "script_version_id", version.id)
             set_committed_value(task, "script_version", version)
-    db.session.execute(
-        insert(CallAttempt).values(task_id=task_id, operator_id=user.id, started_at=now)
-    )
+    _core(_attempt_statement(), {"task_id": task_id, "user_id": user.id, "now": now})
     return task
+
+
+@cache
+def _attempt_statement():
+    return insert(CallAttempt.__table__).values(
+        task_id=bindparam("task_id"), operator_id=_USER, started_at=_NOW
+    )
 
 
 # --- holding -------------------------------------------------------------------------------
@@ -530,13 +542,13 @@ def customer_history(task: CallTask, *, latest: int = 3) -> CallHistory:
     are some (most customers have none). Columns, not objects: nothing here is changed."""
     counting, latest_calls, latest_complaints = _history_statements()
     params = {"customer_id": task.customer_id, "latest": latest}
-    calls, complaints, orders = db.session.execute(counting, params).one()
+    calls, complaints, orders = _core(counting, params).one()
     return CallHistory(
         calls,
         complaints,
         orders,
-        db.session.execute(latest_calls, params).all() if calls else [],
-        db.session.execute(latest_complaints, params).all() if complaints else [],
+        _core(latest_calls, params).all() if calls else [],
+        _core(latest_complaints, params).all() if complaints else [],
     )
 
 

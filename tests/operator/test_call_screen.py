@@ -188,6 +188,74 @@ def test_due_callbacks_are_listed_mine_first(client, db, login_as, anna, boris, 
     assert "only you" in html
 
 
+def script_section(html: str) -> str:
+    match = re.search(r'<div class="script" lang=.*?\n</div>', html, re.S)
+    assert match, "no script on the page"
+    return match.group(0)
+
+
+def test_each_new_call_shows_its_own_customer_in_the_script_escaped(
+    app, client, db, login_as, anna, due_task
+):
+    """The script of a new call is rendered once per version and language and filled per
+    order: every order still gets its own values, escaped exactly as a direct render would."""
+    from flask import get_template_attribute
+
+    from console.scripts import rendering
+    from console.scripts.definition import normalise
+    from console.services.scripts import definition_of, publish_definition
+    from tests.operator.conftest import BASE
+
+    first_question = BASE["questions"][0] | {
+        "text": "Did {customer.name} like the {work_type.name}?",
+        "note": "Thank {customer.name} for order {order.external_id}.",
+    }
+    publish_definition(normalise(BASE | {"questions": [first_question, *BASE["questions"][1:]]}))
+    db.session.commit()
+    first = due_task(due_at=utcnow() - timedelta(hours=2))
+    second = due_task(due_at=utcnow() - timedelta(hours=1))
+    first.customer.name, second.customer.name = 'Anna "A&B" <O\'Hara>', "Борис Петров"
+    db.session.commit()
+    login_as(anna)
+
+    escaped = {first.id: "Anna &#34;A&amp;B&#34; &lt;O&#39;Hara&gt;", second.id: "Борис Петров"}
+    for task in (first, second):
+        html = page_text(client.post("/operator/next"))  # the second: the call held already
+        shown = script_section(html)
+        name = escaped[task.id]
+        assert f"Did {name} like the Oil change?" in shown
+        assert f"Thank {name} for order {task.order.external_id}." in shown
+        assert "\x02" not in html and "{customer.name}" not in html
+        db.session.expire_all()
+        with app.test_request_context():
+            direct = get_template_attribute("scripts/_script.html", "script")(
+                rendering.view(definition_of(task.script_version), task.order), "call"
+            )
+        assert shown == str(direct).strip()
+        client.post(f"/operator/call/{task.id}/outcome", data=lease(task, outcome="busy"))
+    assert "O&#39;Hara" not in html  # the second call shows nothing of the first customer
+
+
+def test_the_call_screen_speaks_each_operators_language(
+    app, client, db, login_as, make_user, due_task
+):
+    """Parts of the screen are built once per process (the blank callback form, the script's
+    markup per language): an English screen first must not leave its words on a Russian one."""
+    due_task(due_at=utcnow() - timedelta(hours=2))
+    due_task(due_at=utcnow() - timedelta(hours=1))
+    english = make_user(Role.OPERATOR, name="Anna")
+    russian = make_user(Role.OPERATOR, name="Boris", locale="ru")
+    login_as(english)
+    html = page_text(client.post("/operator/next"))
+    assert "Call back at (your time)" in html and "Take the next call" in html
+    other = app.test_client()  # the second operator's own browser
+    signed = other.post("/login", data={"email": russian.email, "password": PASSWORD})
+    assert signed.status_code == 302
+    html = page_text(other.post("/operator/next"))
+    assert "Когда перезвонить (ваше время)" in html
+    assert "Call back at (your time)" not in html and "Take the next call" not in html
+
+
 # --- access ----------------------------------------------------------------------------------
 
 
