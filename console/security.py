@@ -38,6 +38,9 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static":
             # Pages show personal data: never kept by a shared cache or the back button's cache.
             h.setdefault("Cache-Control", "no-store")
-        if "HX-Request" in request.headers or request.endpoint != "static":
+        if response.mimetype == "text/html" and (
+            "HX-Request" in request.headers or request.endpoint != "static"
+        ):
+            # A page and its htmx fragment share a URL. JSON replies (autosave) never differ so.
             h.add("Vary", "HX-Request")
         return response

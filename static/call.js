@@ -68,6 +68,8 @@
       method: "POST",
       body: body,
       credentials: "same-origin",
+      // The server has no use for the page's address, and a save stays smaller without it.
+      referrerPolicy: "no-referrer",
       signal: controller.signal,
       headers: {
         "Accept": "application/json",

@@ -114,6 +114,10 @@ def test_operator_takes_a_call_ticks_answers_submits_and_gets_the_next_call(
     expect(facts).to_contain_text("Kia Rio")
     expect(facts).to_contain_text("remind the customer")
     expect(page.locator(".call-script")).to_contain_text("Good afternoon, Ivan Petrov!")
+    # "Next call" answered its POST with the screen; the tab shows the call's own address.
+    assert page.url.endswith(f"/operator/call/{first.id}")
+    saves = []
+    page.on("request", lambda r: saves.append(r) if AUTOSAVE.search(r.url) else None)
 
     # Keyboard: click a question, then number keys tick its answers.
     question(page, "speed").locator("legend").click()
@@ -132,6 +136,12 @@ def test_operator_takes_a_call_ticks_answers_submits_and_gets_the_next_call(
     expect(page.locator("#save-state")).to_contain_text("Saved")
     draft = fresh(db, CallTask, first.id).draft
     assert draft["answers"]["contacts"]["options"] == ["yes"]
+    assert saves and all("referer" not in r.all_headers() for r in saves)  # smaller saves
+    # A reload opens the same call with every tick (GET by its address, nothing claimed).
+    page.reload()
+    expect(page.get_by_role("heading", level=1, name="Ivan Petrov")).to_be_visible()
+    expect(question(page, "contacts").get_by_role("radio", name="Yes")).to_be_checked()
+    expect(question(page, "what_wrong")).to_be_visible()
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "call-screen")
     page.screenshot(path=str(SCREENSHOTS / "call-screen-viewport.png"))
