@@ -8,6 +8,7 @@ concurrency. On PostgreSQL it only delimits the transaction: row locks do that j
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -57,17 +58,42 @@ def immediate_transaction(*, keep_loaded: bool = False):
     """
     session = db.session
     _commit(session, keep_loaded)
-    token = _begin_mode.set("IMMEDIATE")
+    with _one_writer_per_process():
+        token = _begin_mode.set("IMMEDIATE")
+        try:
+            session.connection()  # emits BEGIN IMMEDIATE on SQLite
+        finally:
+            _begin_mode.reset(token)
+        try:
+            yield session
+            _commit(session, keep_loaded)
+        except Exception:
+            session.rollback()
+            raise
+
+
+# SQLite has one write lock per database. Threads of one process that all ask for it poll it
+# (the busy handler sleeps and retries), and under load an unlucky one can be passed over until
+# its busy timeout runs out ("database is locked"). Queued on this lock instead, they sleep until
+# it is their turn, and only one per process competes for SQLite's. Re-entrant: a write block
+# may call a service that opens its own.
+_WRITER = threading.RLock()
+
+
+@contextmanager
+def _one_writer_per_process():
+    if db.engine.dialect.name != "sqlite":
+        yield
+        return
+    if not _WRITER.acquire(timeout=_WRITER_WAIT_SECONDS):
+        raise TimeoutError("another write of this process held the database for too long")
     try:
-        session.connection()  # emits BEGIN IMMEDIATE on SQLite
+        yield
     finally:
-        _begin_mode.reset(token)
-    try:
-        yield session
-        _commit(session, keep_loaded)
-    except Exception:
-        session.rollback()
-        raise
+        _WRITER.release()
+
+
+_WRITER_WAIT_SECONDS = 30
 
 
 def _commit(scoped, keep_loaded: bool) -> None:

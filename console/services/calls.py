@@ -176,12 +176,6 @@ def _first_by_priority() -> Select:
 
 
 @cache
-def _locking_candidates() -> tuple:
-    """PostgreSQL: each candidate query locks its row, skipping rows other claims hold."""
-    return tuple(q.limit(1).with_for_update(skip_locked=True) for q in _candidates())
-
-
-@cache
 def _take_statement():
     """On the table, not the mapped class: the ORM's bulk-update machinery would cost more
     than the update itself, and the task is read back whole right after."""
@@ -195,15 +189,19 @@ def _take_statement():
                 and_(tasks.status == TaskStatus.HELD, tasks.lease_expires_at <= _NOW),
             ),
         )
-        .values(
-            status=TaskStatus.HELD,
-            held_by_id=_USER,
-            lease_token=bindparam("token"),
-            lease_expires_at=bindparam("expires", type_=UTCDateTime()),
-            claimed_at=_NOW,
-            submit_key=bindparam("submit_key"),
-        )
+        .values(_take_values())
     )
+
+
+def _take_values() -> dict:
+    return {
+        "status": TaskStatus.HELD,
+        "held_by_id": _USER,
+        "lease_token": bindparam("token"),
+        "lease_expires_at": bindparam("expires", type_=UTCDateTime()),
+        "claimed_at": _NOW,
+        "submit_key": bindparam("submit_key"),
+    }
 
 
 @cache
@@ -238,29 +236,50 @@ def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
             if found is not None:
                 return _take(found[1], user, now, was_held=found[0] == EXPIRED_LEASES)
             return None
-        for priority, query in enumerate(_locking_candidates()):
-            task_id = _core(query, params).scalar()
-            if task_id is not None:
-                task = _take(task_id, user, now, was_held=priority == EXPIRED_LEASES)
-                if task is not None:
-                    return task
+        # PostgreSQL: one round trip picks the best candidate, locks it (skipping rows other
+        # claims hold) and takes it.
+        taken = _core(_pick_and_take_statement(), params | _lease_values(now)).first()
+        if taken is not None:
+            return _taken(taken.id, user, now, was_held=taken.status == TaskStatus.HELD)
     return None
 
 
+def _lease_values(now: datetime) -> dict:
+    return {
+        "token": secrets.token_urlsafe(24),
+        "expires": now + lease_length(),
+        "submit_key": secrets.token_urlsafe(24),
+    }
+
+
 def _take(task_id: int, user: User, now: datetime, *, was_held: bool) -> CallTask | None:
-    taken = _core(
-        _take_statement(),
-        {
-            "task_id": task_id,
-            "now": now,
-            "user_id": user.id,
-            "token": secrets.token_urlsafe(24),
-            "expires": now + lease_length(),
-            "submit_key": secrets.token_urlsafe(24),
-        },
-    )
-    if taken.rowcount != 1:
+    params = {"task_id": task_id, "now": now, "user_id": user.id} | _lease_values(now)
+    if _core(_take_statement(), params).rowcount != 1:
         return None
+    return _taken(task_id, user, now, was_held=was_held)
+
+
+@cache
+def _pick_and_take_statement():
+    """PostgreSQL: ``UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``, the
+    candidate queries in priority order inside one COALESCE (PostgreSQL evaluates its arguments
+    only until one is not null, so a lower queue is only searched when the ones above are
+    empty). Returns the task's id and the status it had (held: a lease that ran out)."""
+    tasks = CallTask.__table__
+    first = [q.limit(1).with_for_update(skip_locked=True).scalar_subquery() for q in _candidates()]
+    picked = select(tasks.c.id, tasks.c.status).where(tasks.c.id == func.coalesce(*first))
+    picked = picked.cte("picked")
+    return (
+        update(tasks)
+        .where(tasks.c.id == picked.c.id)
+        .values(_take_values())
+        .returning(tasks.c.id, picked.c.status)
+    )
+
+
+def _taken(task_id: int, user: User, now: datetime, *, was_held: bool) -> CallTask:
+    """After the update that took the task: read it for the screen, end a previous holder's
+    attempt, fix its script, start this operator's attempt."""
     # Loaded with everything the call screen shows: the claim's answer is usually that screen.
     task = load_for_screen(task_id, fresh=True)
     if was_held:

@@ -13,6 +13,7 @@ from tests.helpers import on_both_databases
 from tests.operator.conftest import NOON_MOSCOW
 
 
+@on_both_databases
 def test_the_oldest_due_task_comes_first(db, make_task, operator):
     newer = make_task(due_at=NOON_MOSCOW - timedelta(hours=1))
     older = make_task(due_at=NOON_MOSCOW - timedelta(days=1))
@@ -25,6 +26,7 @@ def test_the_oldest_due_task_comes_first(db, make_task, operator):
     assert newer.id != task.id
 
 
+@on_both_databases
 def test_callbacks_come_first_and_only_me_callbacks_only_for_me(db, make_task, make_user):
     anna, boris = make_user(Role.OPERATOR), make_user(Role.OPERATOR)
     make_task(due_at=NOON_MOSCOW - timedelta(days=2))
@@ -37,6 +39,7 @@ def test_callbacks_come_first_and_only_me_callbacks_only_for_me(db, make_task, m
     assert calls.claim_next_call(boris, now=NOON_MOSCOW).id == for_boris.id
 
 
+@on_both_databases
 def test_an_only_me_callback_is_never_given_to_someone_else(db, make_task, make_user):
     anna, boris = make_user(Role.OPERATOR), make_user(Role.OPERATOR)
     task = make_task()
@@ -45,6 +48,7 @@ def test_an_only_me_callback_is_never_given_to_someone_else(db, make_task, make_
     assert calls.claim_next_call(anna, now=NOON_MOSCOW) is None
 
 
+@on_both_databases
 def test_an_operator_holds_one_task_at_a_time(db, make_task, operator):
     make_task(), make_task()
     first = calls.claim_next_call(operator, now=NOON_MOSCOW)
@@ -78,6 +82,7 @@ def test_nothing_is_handed_out_at_night(db, make_task, operator, client_hours):
     assert calls.claim_next_call(operator, now=morning).id == task.id
 
 
+@on_both_databases
 def test_an_expired_lease_returns_the_task_and_keeps_the_draft(db, make_task, make_user):
     anna, boris = make_user(Role.OPERATOR), make_user(Role.OPERATOR)
     task = make_task()
