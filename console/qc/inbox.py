@@ -8,7 +8,7 @@ re-polls itself (``static/inbox.js`` fires ``inbox-refresh`` every 15 s while th
 visible) so a colleague's work shows up without a reload; the ticked rows stay ticked.
 
 The rules live in the services: what a filter selects, pages and counts in
-``services.complaint_queries``; bulk assignment and manual registration in
+``services.inbox``; bulk assignment and manual registration in
 ``services.complaint_intake``.
 """
 
@@ -29,14 +29,16 @@ from console.extensions import db, htmx
 from console.models import ComplaintKind, Order, Role, utcnow
 from console.qc import bp
 from console.qc.inbox_forms import BulkAssignForm, NewComplaintForm
-from console.services import catalog, complaint_intake, complaint_queries
+from console.services import catalog, complaint_intake
+from console.services import inbox as inbox_queries
 from console.services.complaint_intake import (
     CHANNELS,
     DuplicateComplaint,
     IntakeError,
     category_label,
 )
-from console.services.complaint_queries import InboxFilter
+from console.services.inbox import InboxFilter
+from console.services.inbox import conditions as inbox_conditions
 
 INBOX = "qc/inbox.html"
 NEW = "qc/new_complaint.html"
@@ -114,9 +116,9 @@ def _sort_choices() -> list[tuple[str, str]]:
 
 
 def _context(f: InboxFilter, now: datetime) -> dict:
-    found = complaint_queries.inbox(f, me_id=current_user.id, now=now)
+    found = inbox_queries.inbox(f, me_id=current_user.id, now=now)
     page, counts = found.page, found.counts
-    users = complaint_queries.assignable_users()
+    users = inbox_queries.assignable_users()
     clients = catalog.clients()
     # Categories: the scripts' ones and whatever the counted complaints carry.
     categories = list(
@@ -132,7 +134,7 @@ def _context(f: InboxFilter, now: datetime) -> dict:
     missing = [int(v) for v in counts.values("assignee") if v.isdigit() and int(v) not in assignees]
     if f.assignee and f.assignee.isdigit():
         missing.append(int(f.assignee))
-    assignees.update(complaint_queries.users_by_id(i for i in missing if i not in assignees))
+    assignees.update(inbox_queries.users_by_id(i for i in missing if i not in assignees))
     departments = _departments()
     inbox_base = url_for(".inbox")
     complaint_base = url_for(".complaint", complaint_id=0)[:-1]
@@ -158,7 +160,7 @@ def _context(f: InboxFilter, now: datetime) -> dict:
         "labels": RowLabels(now, categories, departments),
         "back": urlencode(f.page_args()),
         "bulk_users": users,
-        "count_cap": complaint_queries.COUNT_CAP,
+        "count_cap": inbox_conditions.COUNT_CAP,
     }
 
 
@@ -176,7 +178,7 @@ def inbox():
     """Complaints with their deadline state; filters, search, sort and pages in the URL."""
     f = InboxFilter.from_args(request.args)
     now = utcnow()
-    version = complaint_queries.inbox_version(now)
+    version = inbox_queries.inbox_version(now)
     if htmx.target == "inbox-rows" and not htmx.history_restore_request:
         if request.args.get("seen") == version:
             return "", 204  # the rows' own refresh, and nothing changed: htmx leaves them be
@@ -188,7 +190,7 @@ def inbox():
 @roles_required(*QC_DESK)
 def bulk_assign():
     """Give the ticked complaints to one person and/or department, in one transaction."""
-    users = complaint_queries.assignable_users()
+    users = inbox_queries.assignable_users()
     form = BulkAssignForm()
     form.fill(users, _departments())
     back = dict(parse_qsl(form.back.data or "", keep_blank_values=False))
@@ -209,7 +211,7 @@ def bulk_assign():
         return _bulk_refused(f, now, _("Choose a department from the list."))
     if not ids:
         return _bulk_refused(f, now, _("Tick the complaints to assign first."))
-    selected = complaint_queries.complaints_by_ids(ids)
+    selected = inbox_queries.complaints_by_ids(ids)
     try:
         result = complaint_intake.assign_selected(
             selected,
@@ -226,7 +228,7 @@ def bulk_assign():
     message = _bulk_message(result, assignee, department)
     category = "success" if result.assigned else "info"
     if htmx:
-        version = complaint_queries.inbox_version(now)
+        version = inbox_queries.inbox_version(now)
         return _rows_response(
             f, now, notice=(message, category), clear_selection=True, version=version
         )

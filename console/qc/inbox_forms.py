@@ -1,7 +1,7 @@
 """Forms of the complaint inbox: bulk assignment and registering a complaint by hand.
 
 The filters are not a form: they are plain GET parameters read by
-``services.complaint_queries.InboxFilter.from_args``, so a filtered view is a link.
+``services.inbox.InboxFilter.from_args``, so a filtered view is a link.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ from console.services.complaint_categories import (  # noqa: F401  (imported fro
     POACHING,
     category_label,
 )
-from console.services.complaint_queries import OPEN, phone_candidates
+from console.services.inbox import OPEN, phone_candidates
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "scripts_config"
 SUMMARY_MAX = 4000

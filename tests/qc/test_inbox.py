@@ -20,8 +20,9 @@ from console.models import (
     Role,
     utcnow,
 )
-from console.services import complaint_queries, complaints
-from console.services.complaint_queries import InboxFilter
+from console.services import complaints
+from console.services import inbox as inbox_queries
+from console.services.inbox import InboxFilter, conditions, working_set
 from tests.helpers import on_both_databases
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -269,10 +270,10 @@ def test_keyset_pages_cover_every_complaint_once_in_every_sort(app, db, make_ord
     closed = ids[3:10]
     expected = {"all": ids, "open": [i for i in ids if i not in closed], "closed": closed}
     for status, wanted in expected.items():
-        for sort in complaint_queries.SORT_CHOICES:
+        for sort in inbox_queries.SORT_CHOICES:
             f, pages = InboxFilter(sort=sort, status=status), []
             while True:
-                page = complaint_queries.inbox_page(f, me_id=None, now=NOW, per_page=4)
+                page = inbox_queries.inbox_page(f, me_id=None, now=NOW, per_page=4)
                 pages.append([c.id for c in page.items])
                 if page.next_cursor is None:
                     break
@@ -285,7 +286,7 @@ def test_keyset_pages_cover_every_complaint_once_in_every_sort(app, db, make_ord
             back = [pages[-1]]
             while page.prev_cursor:
                 f = InboxFilter(sort=sort, status=status, before=page.prev_cursor, start=page.start)
-                page = complaint_queries.inbox_page(f, me_id=None, now=NOW, per_page=4)
+                page = inbox_queries.inbox_page(f, me_id=None, now=NOW, per_page=4)
                 back.insert(0, [c.id for c in page.items])
             assert back == pages, (status, sort)
             assert page.start == 1
@@ -303,9 +304,9 @@ def test_search_and_counts_on_both_databases(app, db, make_order, make_user):
     _bulk(db, 3, order)
     _bulk(db, 2, make_order())
     for q in ("07700 900123", "ldn-5", "oliver", "SMITH"):
-        page = complaint_queries.inbox_page(InboxFilter(q=q), me_id=None, now=NOW)
+        page = inbox_queries.inbox_page(InboxFilter(q=q), me_id=None, now=NOW)
         assert len(page.items) == 3, q
-    counts = complaint_queries.inbox_counts(InboxFilter(), me_id=None, now=NOW)
+    counts = inbox_queries.inbox_counts(InboxFilter(), me_id=None, now=NOW)
     assert counts.status["open"] == 5
     assert counts.get("client", gb.id) == 3
     assert counts.get("category", "quality") == 5
@@ -317,7 +318,7 @@ def test_the_archive_is_counted_only_where_an_index_answers(
     order = make_order()
     _bulk(db, 60, order, status=ComplaintStatus.CLOSED)
     _bulk(db, 3, order, status=ComplaintStatus.CLOSED, category="price")
-    monkeypatch.setattr(complaint_queries, "COUNT_CAP", 40)
+    monkeypatch.setattr(conditions, "COUNT_CAP", 40)
     html = client.get("/qc/?status=closed").get_data(as_text=True)
     assert "1–50 of 40+" in html  # by the (status, created_at) index, no further than the cap
     html = client.get("/qc/?status=closed&category=quality").get_data(as_text=True)
@@ -332,7 +333,7 @@ def test_a_backlog_too_large_to_keep_is_still_listed_in_order(
     client, qc, db, make_complaint, monkeypatch
 ):
     made = [make_complaint(first_answer_due_at=utcnow() + timedelta(hours=h)) for h in (5, 1, 3)]
-    monkeypatch.setattr(complaint_queries, "WORKING_SET_MAX", 2)
+    monkeypatch.setattr(working_set, "WORKING_SET_MAX", 2)
     html = client.get("/qc/").get_data(as_text=True)
     assert shown(client.get("/qc/")) == [made[1].id, made[2].id, made[0].id]
     assert "Too many open complaints to count them" in html
