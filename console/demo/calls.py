@@ -30,9 +30,10 @@ from console.services import calls, complaint_workflow
 from console.services.call_submit import submit_call
 from console.services.scripts import definition_of
 
-# How an answer is picked: mostly the best one; sometimes any; "left contacts" rarely.
+# How an answer is picked: mostly the best one; sometimes any. "Left contacts" is rare, but the
+# demo must show the anti-poaching process: one completed call in every POACHING_EVERY says so.
 BEST_SHARE = 0.85
-POACHING_SHARE = 0.05
+POACHING_EVERY = 25
 DEMO_COMMENT = "Demo comment"
 
 
@@ -40,8 +41,9 @@ def has_activity() -> bool:
     return bool(db.session.scalar(select(func.count()).select_from(Response)))
 
 
-def demo_answers(definition: dict, rng: random.Random) -> dict:
-    """Answers a customer might give: the shown questions, in order, one option each."""
+def demo_answers(definition: dict, rng: random.Random, *, left_contacts: bool = False) -> dict:
+    """Answers a customer might give: the shown questions, in order, one option each; the
+    technician's personal contacts only when ``left_contacts``."""
     answers: dict[str, dict] = {}
     for question in definition["questions"]:
         condition = question.get("show_if")
@@ -57,7 +59,7 @@ def demo_answers(definition: dict, rng: random.Random) -> dict:
         poaching = [o for o in options if o.get("poaching")]
         if poaching:
             others = [o for o in options if not o.get("poaching")]
-            chosen = poaching[0] if rng.random() < POACHING_SHARE or not others else others[0]
+            chosen = poaching[0] if left_contacts or not others else others[0]
         elif rng.random() < BEST_SHARE:
             chosen = max(options, key=lambda o: o.get("points") or 0)
         else:
@@ -100,7 +102,11 @@ def simulate_calls(count: int, rng: random.Random, now: datetime) -> list[Compla
             )
             db.session.commit()
             continue
-        answers = demo_answers(definition_of(task.script_version), rng)
+        answers = demo_answers(
+            definition_of(task.script_version),
+            rng,
+            left_contacts=n % POACHING_EVERY == POACHING_EVERY // 2,
+        )
         submitted = submit_call(
             task.id,
             user=operator,

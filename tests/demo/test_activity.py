@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from console.models import Complaint, ComplaintEvent, Response
+from console.models import Complaint, ComplaintEvent, ComplaintKind, Response, Technician
 
 
 def _count(db, model) -> int:
@@ -26,6 +26,10 @@ def test_demo_activity_fills_the_qc_desk_once(runner, db):
         assert complaint.response_id is not None
         assert complaint.snapshot["customer"]["name"]
         assert complaint.snapshot["answers"]
+    # The anti-poaching process is there to see: a case, its technician under review.
+    case = db.session.scalar(select(Complaint).where(Complaint.kind == ComplaintKind.POACHING))
+    assert case is not None and "anti-poaching" in result.output
+    assert db.session.get(Technician, case.technician_id).under_review_since is not None
     # QC has begun on some: they are assigned, with the step in their timeline.
     assert db.session.scalar(
         select(func.count()).select_from(ComplaintEvent).where(ComplaintEvent.kind == "assigned")
