@@ -43,6 +43,7 @@ from console.qc import bp
 from console.qc import forms as qc_forms
 from console.services import complaint_detail, complaint_workflow, poaching
 from console.services.complaint_workflow import WorkflowError
+from console.services.inbox import assignable_users
 
 PAGE = "qc/complaint.html"
 ACTING = (Role.QC, Role.SUPERVISOR)
@@ -111,9 +112,7 @@ def _forms(complaint: Complaint, bound: str | None = None) -> dict[str, FlaskFor
     }
     config = current_app.config
     assign = forms["assign"]
-    assign.set_choices(
-        complaint_detail.assignees(), config["COMPLAINT_DEPARTMENTS"], complaint.department
-    )
+    assign.set_choices(assignable_users(), config["COMPLAINT_DEPARTMENTS"], complaint.department)
     cause = forms["cause"]
     cause.set_choices(
         config["COMPLAINT_CAUSES"],

@@ -17,7 +17,6 @@ from console.models import (
     ComplaintAction,
     ComplaintEvent,
     Response,
-    Role,
     Technician,
     User,
 )
@@ -102,17 +101,6 @@ def history(complaint: Complaint, now: datetime, limit: int = 10) -> History:
         call_count=found.call_count,
         complaint_count=found.complaint_count,
         stats=customers.complaint_stats(complaint.customer, now),
-    )
-
-
-def assignees() -> list[User]:
-    """Who a complaint can be given to: active QC staff and supervisors."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.active.is_(True), User.role.in_((Role.QC, Role.SUPERVISOR)))
-            .order_by(User.name)
-        )
     )
 
 
