@@ -23,12 +23,11 @@ from console.models import (
     utcnow,
 )
 from tests.browser.conftest import SCREENSHOTS, screenshot
+from tests.browser.journeys import CSRF_ON, question, sign_in
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 BASE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts_config" / "base.yaml"
-CSRF_ON = pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 AUTOSAVE = re.compile(r"/operator/call/\d+/autosave$")
 
 
@@ -73,18 +72,6 @@ def calls_due(db, runner, make_order):
         tasks.append(task)
     db.session.commit()
     return tasks
-
-
-def sign_in(page, live_server, user):
-    page.goto(live_server + "/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name="Calls")).to_be_visible()
-
-
-def question(page, key: str):
-    return page.locator(f'li.question[data-question="{key}"]')
 
 
 def fresh(db, model, id_):

@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 
 from console.models import Client, Role, WorkType
 from tests.browser.conftest import SCREENSHOTS, screenshot
+from tests.browser.journeys import sign_in
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 SAVES = re.compile(r"/admin/scripts/\d+/(settings|questions|options)")
 
 
@@ -34,10 +34,7 @@ def test_admin_builds_previews_and_publishes_a_script(
     order = make_order(client=brightwell, work_type=brakes)
     admin = make_user(Role.ADMIN, name="Alex Admin")
 
-    page.goto(live_server + "/login")
-    page.get_by_label("Email").fill(admin.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, admin, "Overview")
     page.get_by_role("link", name="Scripts").click()
     expect(page.get_by_role("heading", level=1, name="Scripts")).to_be_visible()
 

@@ -25,7 +25,8 @@ from console.models import (
 )
 from console.services import order_intake
 from tests.browser.conftest import screenshot
-from tests.browser.test_qc_journey import CSRF_ON, call_due, open_tab, question, sign_in
+from tests.browser.journeys import CSRF_ON, question, sign_in
+from tests.browser.test_qc_journey import call_due, open_tab
 
 pytestmark = pytest.mark.browser
 __all__ = ["call_due"]  # the fixture, imported for pytest

@@ -28,16 +28,15 @@ from console.models import (
     utcnow,
 )
 from tests.browser.conftest import SCREENSHOTS, screenshot
+from tests.browser.journeys import CSRF_ON, question, sign_in
 from tests.qc import complaint_fixtures
 
 open_complaint = complaint_fixtures.open_complaint
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 BASE_SCRIPT = Path(__file__).resolve().parents[2] / "scripts_config" / "base.yaml"
 ANSWER_IN_12_H = re.compile(r"answer in (11 h \d+|12 h 0) min")
-CSRF_ON = pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 
 
 @pytest.fixture
@@ -72,18 +71,6 @@ def call_due(db, runner, make_order):
     db.session.add(task)
     db.session.commit()
     return task
-
-
-def sign_in(page, live_server, user, heading: str):
-    page.goto(live_server + "/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
-
-
-def question(page, key: str):
-    return page.locator(f'li.question[data-question="{key}"]')
 
 
 def open_tab(page, name: str):

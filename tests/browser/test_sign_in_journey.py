@@ -9,10 +9,10 @@ from playwright.sync_api import expect
 
 from console.models import Role
 from tests.browser.conftest import screenshot
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 
 HOMES = {
     Role.OPERATOR: ("/operator/", "Calls"),
