@@ -104,32 +104,30 @@ def _open_clients_statement():
 # --- claiming ------------------------------------------------------------------------------
 
 
-def held_task(user: User, now: datetime | None = None) -> CallTask | None:
-    """The task this operator holds under a live lease, if any (at most one)."""
-    now = now or utcnow()
-    return db.session.scalar(
-        select(CallTask).where(
-            CallTask.held_by_id == user.id,
-            CallTask.status == TaskStatus.HELD,
-            CallTask.lease_expires_at > now,
-        )
-    )
-
-
-@cache
-def _held_statement():
-    return select(CallTask.id).where(
-        CallTask.held_by_id == _USER,
-        CallTask.status == TaskStatus.HELD,
-        CallTask.lease_expires_at > _NOW,
-    )
-
-
 # The claim runs hundreds of times an hour per operator: its statements are built once per
 # process with bound parameters (now, user_id, open_ids), so a claim only binds and executes.
 _NOW = bindparam("now", type_=UTCDateTime())
 _USER = bindparam("user_id", type_=Integer())
 _OPEN = bindparam("open_ids", expanding=True)
+
+
+def held_task(user: User, now: datetime | None = None) -> CallTask | None:
+    """The task this operator holds under a live lease, if any (at most one)."""
+    params = {"user_id": user.id, "now": now or utcnow()}
+    return db.session.scalar(
+        select(CallTask).where(CallTask.id == _held_statement().limit(1).scalar_subquery()),
+        params,
+    )
+
+
+@cache
+def _held_statement():
+    """The id of the task an operator holds under a live lease: the claim reads only this."""
+    return select(CallTask.id).where(
+        CallTask.held_by_id == _USER,
+        CallTask.status == TaskStatus.HELD,
+        CallTask.lease_expires_at > _NOW,
+    )
 
 
 @cache
