@@ -22,6 +22,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(from_environment(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    hops = app.config.get("PROXY_HOPS", 0)
+    if hops:
+        # Behind a TLS proxy: the client's address, scheme and host come from the X-Forwarded-*
+        # headers that the last ``hops`` proxies set; anything a client forged before them is
+        # ignored. Without a proxy (0) those headers are never believed.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     _init_extensions(app)
 

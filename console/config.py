@@ -67,6 +67,9 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": https,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "CONSOLE_HTTPS": https,
+        # Proxies in front of the app whose X-Forwarded-For/-Proto/-Host/-Port are believed
+        # (Caddy or nginx terminating TLS: 1). 0: none, the headers are ignored.
+        "PROXY_HOPS": int(env.get("PROXY_HOPS", "0")),
         # A CSRF token lives as long as the shift; an older page renews it (see static/console.js)
         # and an expired one gets a "reload" prompt, never a bare 400.
         "WTF_CSRF_TIME_LIMIT": int(env.get("CSRF_HOURS", "12")) * 3600,
