@@ -21,6 +21,10 @@ def record(
     """Add an audit entry to the session (the caller commits with the change it describes)."""
     if ip is None and has_request_context():
         ip = request.remote_addr
+    # ``current_user`` is a proxy: the row names the model behind it, not the proxy's class.
+    unwrap = getattr(entity, "_get_current_object", None)
+    if unwrap is not None:
+        entity = unwrap()
     entry = AuditEntry(
         at=utcnow(),
         actor_id=getattr(actor, "id", None)
