@@ -119,6 +119,8 @@ def from_environment(instance_path: Path) -> dict:
         "SMTP_SENDER": env.get("SMTP_SENDER", "qc-console@localhost"),
         "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "10")),
         "NOTIFY_WEBHOOK_URL": env.get("NOTIFY_WEBHOOK_URL", ""),
+        # Set: each webhook POST is signed (X-Console-Signature, HMAC-SHA256) for the receiver.
+        "NOTIFY_WEBHOOK_SECRET": env.get("NOTIFY_WEBHOOK_SECRET", ""),
         # The language of webhook messages, and of emails to people who chose no language.
         "NOTIFY_LANGUAGE": env.get("NOTIFY_LANGUAGE", "en"),
         # Where the console is reached (https://qc.example.com): links in emails and webhooks.

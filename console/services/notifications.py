@@ -15,10 +15,14 @@ once. A failed attempt waits ``NOTIFY_RETRY_MINUTES`` before the next; after
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import smtplib
+import time
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -171,7 +175,10 @@ def _record_deliveries(
                 kind=kind,
                 complaint_id=complaint.id,
                 subject=title[:300],
-                payload=webhook_payload(
+                # A delivery id of its own, stored with the body: every retry of this delivery
+                # carries the same one, so a receiver can drop the duplicates it gets.
+                payload={"delivery_id": str(uuid.uuid4())}
+                | webhook_payload(
                     kind, complaint, title=title, body=body, url=url, users=users, now=now
                 ),
                 created_at=now,
@@ -428,16 +435,43 @@ def send_webhook(delivery: Outgoing | NotificationDelivery) -> None:
     """POST the JSON; any answer other than 2xx (or no answer) is a failure."""
     if not delivery.target.startswith(("http://", "https://")):
         raise ValueError(f"not an http(s) URL: {delivery.target}")
+    body = json.dumps(delivery.payload).encode()
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
         delivery.target,
-        data=json.dumps(delivery.payload).encode(),
-        headers={"Content-Type": "application/json", "User-Agent": "qc-console"},
+        data=body,
+        headers=webhook_headers(
+            delivery, body, secret=current_app.config.get("NOTIFY_WEBHOOK_SECRET")
+        ),
         method="POST",
     )
     timeout = current_app.config["NOTIFY_WEBHOOK_TIMEOUT"]
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
         if not 200 <= response.status < 300:
             raise RuntimeError(f"HTTP {response.status}")
+
+
+def webhook_headers(
+    delivery: Outgoing | NotificationDelivery,
+    body: bytes,
+    *,
+    secret: str | None,
+) -> dict[str, str]:
+    """The delivery id (the same on every attempt; deliveries recorded before it existed use
+    their row's id) and, with a secret, ``X-Console-Signature: sha256=<hex>``: the HMAC-SHA256
+    of ``"<X-Console-Timestamp>.<body>"``, so a receiver can check the sender and refuse an old
+    message played again."""
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "qc-console",
+        "X-Console-Delivery": str((delivery.payload or {}).get("delivery_id") or delivery.id),
+    }
+    if secret:
+        timestamp = str(int(time.time()))
+        signed = timestamp.encode() + b"." + body
+        digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+        headers["X-Console-Timestamp"] = timestamp
+        headers["X-Console-Signature"] = f"sha256={digest}"
+    return headers
 
 
 # --- what a notice says, in its reader's language ----------------------------------------------

@@ -74,7 +74,12 @@ class FakeWebhook(ThreadingHTTPServer):
             def do_POST(self):  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 received.append(
-                    {"type": self.headers.get("Content-Type"), "json": json.loads(body)}
+                    {
+                        "type": self.headers.get("Content-Type"),
+                        "json": json.loads(body),
+                        "body": body,
+                        "headers": dict(self.headers),
+                    }
                 )
                 status = outer.statuses.pop(0) if outer.statuses else 200
                 self.send_response(status)

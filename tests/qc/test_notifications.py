@@ -4,6 +4,8 @@ retried, is marked failed with its error for the admins, and can still be sent l
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 
 import pytest
@@ -178,6 +180,72 @@ def test_a_failing_webhook_is_retried_later_and_then_sent(app, db, make_user, co
     assert len(webhook.received) == 2  # the same message, twice: nothing lost
 
 
+def test_every_attempt_at_a_webhook_carries_the_same_delivery_id(
+    app, db, make_user, complain, webhook
+):
+    """At-least-once delivery sends a message again after a failure the receiver may have
+    acted on: the id lets the receiver drop the second copy. Each message has its own."""
+    make_user(Role.QC)
+    app.config.update(NOTIFY_WEBHOOK_URL=webhook.url, NOTIFY_RETRY_MINUTES=[0])
+    webhook.statuses = [500]  # then 200
+    complain()
+    complain()
+    db.session.commit()
+    notifications.send_committed()
+    from console.jobs import notifications as jobs
+
+    assert jobs.retry_due() == 1
+    first, second, retried = webhook.received
+    assert retried["json"] == first["json"]
+    ids = [posted["headers"]["X-Console-Delivery"] for posted in (first, second, retried)]
+    assert ids[0] == ids[2] != ids[1]
+    assert [posted["json"]["delivery_id"] for posted in (first, second, retried)] == ids
+
+
+def test_a_signed_webhook_verifies_with_the_secret_and_its_timestamp(
+    app, db, make_user, complain, webhook
+):
+    make_user(Role.QC)
+    app.config.update(NOTIFY_WEBHOOK_URL=webhook.url, NOTIFY_WEBHOOK_SECRET="s3cret")
+    sent_at = utcnow().replace(microsecond=0)
+    with time_machine.travel(sent_at, tick=False):
+        complain(now=sent_at)
+        db.session.commit()
+        notifications.send_committed()
+    [posted] = webhook.received
+    headers = posted["headers"]
+    assert headers["X-Console-Timestamp"] == str(int(sent_at.timestamp()))
+
+    def signature(secret: bytes, timestamp: str, body: bytes) -> str:
+        digest = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256)
+        return "sha256=" + digest.hexdigest()
+
+    assert headers["X-Console-Signature"] == signature(
+        b"s3cret", headers["X-Console-Timestamp"], posted["body"]
+    )
+    # A receiver refuses a body or a timestamp that was changed, and another sender's secret.
+    changed = posted["body"].replace(b"quality", b"price")
+    assert headers["X-Console-Signature"] != signature(
+        b"s3cret", headers["X-Console-Timestamp"], changed
+    )
+    later = str(int(sent_at.timestamp()) + 600)
+    assert headers["X-Console-Signature"] != signature(b"s3cret", later, posted["body"])
+    assert headers["X-Console-Signature"] != signature(
+        b"other", headers["X-Console-Timestamp"], posted["body"]
+    )
+
+
+def test_without_a_secret_a_webhook_is_not_signed(app, db, make_user, complain, webhook):
+    make_user(Role.QC)
+    app.config.update(NOTIFY_WEBHOOK_URL=webhook.url, NOTIFY_WEBHOOK_SECRET="")
+    complain()
+    db.session.commit()
+    notifications.send_committed()
+    [posted] = webhook.received
+    assert "X-Console-Signature" not in posted["headers"]
+    assert posted["headers"]["X-Console-Delivery"] == posted["json"]["delivery_id"]
+
+
 def test_a_refused_smtp_connection_fails_after_the_last_attempt_with_its_error_kept(
     app,
     db,
@@ -311,7 +379,8 @@ def test_an_admin_sees_the_failure_and_retries_it(
     delivery = db.session.get(NotificationDelivery, delivery.id)
     assert delivery.status == DeliveryStatus.SENT
     assert delivery.attempts == 2
-    assert len(webhook.received) == 2
+    first, again = webhook.received
+    assert again["headers"]["X-Console-Delivery"] == first["headers"]["X-Console-Delivery"]
     sent_page = client.get("/admin/notifications?status=sent").get_data(as_text=True)
     assert f'id="delivery-{delivery.id}"' in sent_page
 
