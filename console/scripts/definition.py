@@ -45,12 +45,30 @@ CONTACTS_WORDING = ("text", "note")  # and the options' labels
 
 Path_ = tuple[str | int, ...]
 
+# Limits checked before any Python object is built from a file: a script is a few KB, and
+# nothing in one needs YAML aliases (``*name``), which can expand a 600-byte file into
+# billions of items ("billion laughs").
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 16  # a script nests 6 deep: script, questions, question, show_if, any_of, item
+SHOWN_CHARS = 80  # a value quoted in a message is cut to this: a message never prints a document
+MESSAGE_CHARS = 500
+
+
+def shown(value) -> str:
+    """``repr(value)`` for a message, cut to ``SHOWN_CHARS``."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
 
 @dataclass
 class Problem:
     path: Path_
     message: str
     line: int | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.message) > MESSAGE_CHARS:
+            self.message = self.message[: MESSAGE_CHARS - 1] + "…"
 
     @property
     def where(self) -> str:
@@ -79,24 +97,68 @@ class Parsed:
 # --- parsing -------------------------------------------------------------------------------
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """A document this loader will not build: an alias, or nesting deeper than any script."""
+
+
+class _ScriptLoader(yaml.SafeLoader):
+    """The safe loader, refusing aliases and deep nesting while it composes the document,
+    before a single object is built from it."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Refused(
+                problem=f"YAML aliases (*{event.anchor[:SHOWN_CHARS]}) are not allowed in a "
+                "script file: write the text out where it is needed",
+                problem_mark=event.start_mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(
+                    problem=f"nested more than {MAX_DEPTH} levels deep",
+                    problem_mark=self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def parse_yaml(text: str) -> Parsed:
-    """YAML text -> definition dict, remembering the line of every key and list item."""
+    """YAML text -> definition dict, remembering the line of every key and list item. Files
+    over ``MAX_FILE_BYTES``, aliases and deep nesting are refused before anything is built."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        return Parsed(None, [Problem((), too_large(size), 1)])
+    loader = _ScriptLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
+        definition = loader.construct_document(node) if node is not None else None
+    except _Refused as exc:
+        return Parsed(None, [Problem((), exc.problem, exc.problem_mark.line + 1)])
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        return Parsed(None, [Problem((), f"malformed YAML: {problem}", line)])
+        return Parsed(None, [Problem((), f"malformed YAML: {problem[:200]}", line)])
+    finally:
+        loader.dispose()
     if node is None:
         return Parsed(None, [Problem((), "the file is empty", 1)])
     parsed = Parsed(None)
     _walk(node, (), parsed)
-    parsed.definition = yaml.safe_load(text)
+    parsed.definition = definition
     if not isinstance(parsed.definition, dict):
         parsed.problems.append(Problem((), "a script file must be a mapping of fields", 1))
         parsed.definition = None
     return parsed
+
+
+def too_large(size: int) -> str:
+    return f"the file is {size / 1024:.0f} KB; a script file may be {MAX_FILE_BYTES // 1024} KB"
 
 
 def _walk(node, path: Path_, parsed: Parsed) -> None:
@@ -107,7 +169,7 @@ def _walk(node, path: Path_, parsed: Parsed) -> None:
             key = key_node.value
             if key in seen:
                 parsed.problems.append(
-                    Problem(path, f"duplicate field {key!r}", key_node.start_mark.line + 1)
+                    Problem(path, f"duplicate field {shown(key)}", key_node.start_mark.line + 1)
                 )
             seen.add(key)
             parsed.lines[(*path, key)] = key_node.start_mark.line + 1
@@ -128,18 +190,22 @@ def _schema() -> dict:
 def _schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "enum" and error.path and error.path[-1] == "kind":
         kinds = ", ".join(QUESTION_TYPES)
-        return f"unknown kind {error.instance!r}; expected one of: {kinds}"
+        return f"unknown kind {shown(error.instance)}; expected one of: {kinds}"
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        message = "unknown field " + ", ".join(repr(e) for e in extra)
+        message = "unknown field " + ", ".join(shown(e) for e in extra[:5])
         if any(" " in str(e) for e in extra):
             message += " (a text with a comma inside {...} must be in quotes)"
         return message
     if error.validator == "minItems" and error.path and error.path[-1] == "any_of":
         return "show_if needs at least one answer of the earlier question"
+    message = error.message
+    quoted = repr(error.instance)
+    if len(quoted) > SHOWN_CHARS:  # jsonschema quotes the whole value it refuses
+        message = message.replace(quoted, shown(error.instance))
     if error.validator == "required":
-        return error.message.replace("is a required property", "is required")
-    return error.message
+        return message.replace("is a required property", "is required")
+    return message
 
 
 def check(definition: dict) -> list[Problem]:
@@ -168,7 +234,8 @@ def _rule_problems(definition: dict) -> list[Problem]:
         if key in seen:
             problems.append(
                 Problem(
-                    (*path, "key"), f"duplicate question key {key!r} (see question {seen[key] + 1})"
+                    (*path, "key"),
+                    f"duplicate question key {shown(key)} (see question {seen[key] + 1})",
                 )
             )
         kind = question_type(question["kind"])
@@ -177,7 +244,7 @@ def _rule_problems(definition: dict) -> list[Problem]:
             problems.append(Problem((*path, "options"), message))
         dupes = sorted({k for k in option_keys if option_keys.count(k) > 1})
         for dupe in dupes:
-            problems.append(Problem((*path, "options"), f"duplicate option key {dupe!r}"))
+            problems.append(Problem((*path, "options"), f"duplicate option key {shown(dupe)}"))
         for name in unknown_placeholders(question["text"]) + unknown_placeholders(
             question.get("note") or ""
         ):
@@ -197,9 +264,10 @@ def _rule_problems(definition: dict) -> list[Problem]:
                 problems.append(
                     Problem(
                         (*path, "show_if", "question"),
-                        f"show_if points forward to {target!r}: it must name an earlier question"
+                        f"show_if points forward to {shown(target)}: "
+                        "it must name an earlier question"
                         if later
-                        else f"show_if names unknown question {target!r}",
+                        else f"show_if names unknown question {shown(target)}",
                     )
                 )
             else:
@@ -208,7 +276,8 @@ def _rule_problems(definition: dict) -> list[Problem]:
                         problems.append(
                             Problem(
                                 (*path, "show_if", "any_of"),
-                                f"show_if names unknown option {option_key!r} of {target!r}",
+                                f"show_if names unknown option {shown(option_key)} "
+                                f"of {shown(target)}",
                             )
                         )
         seen.setdefault(key, qi)
@@ -239,7 +308,7 @@ def _contacts_problems(question: dict, path: Path_) -> list[Problem]:
 
 def _unknown_placeholder(name: str) -> str:
     known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-    return f"unknown placeholder {{{name}}}; known: {known}"
+    return f"unknown placeholder {{{name[:SHOWN_CHARS]}}}; known: {known}"
 
 
 # --- normal form ---------------------------------------------------------------------------

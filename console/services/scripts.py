@@ -214,9 +214,13 @@ def load_files(paths: list[str | Path], *, by=None) -> list[LoadResult]:
     keys_seen: dict[str, str] = {}
     for path in map(Path, paths):
         try:
+            size = path.stat().st_size
+            if size > defn.MAX_FILE_BYTES:  # refused unread
+                problems.append(f"{path}:1: {defn.too_large(size)}")
+                continue
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(f"{path}: cannot read the file: {exc}")
+            problems.append(f"{path}: cannot read the file: {str(exc)[:200]}")
             continue
         parsed = defn.parse_yaml(text)
         file_problems = list(parsed.problems)
@@ -249,10 +253,12 @@ def load_files(paths: list[str | Path], *, by=None) -> list[LoadResult]:
 def _reference_problems(definition: dict) -> list[defn.Problem]:
     problems = []
     if definition["client"] and _client(definition["client"]) is None:
-        problems.append(defn.Problem(("client",), f"unknown client {definition['client']!r}"))
+        problems.append(
+            defn.Problem(("client",), f"unknown client {defn.shown(definition['client'])}")
+        )
     if definition["work_type"] and _work_type(definition["work_type"]) is None:
         problems.append(
-            defn.Problem(("work_type",), f"unknown work type {definition['work_type']!r}")
+            defn.Problem(("work_type",), f"unknown work type {defn.shown(definition['work_type'])}")
         )
     return problems
 

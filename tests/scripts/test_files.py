@@ -219,3 +219,47 @@ def test_archiving_keeps_versions(runner, db, write_script):
     script_service.archive_script(script)
     db.session.commit()
     assert count(db, ScriptVersion) == 1
+
+
+# --- hostile files: refused before anything is built from them -------------------------------
+
+# 9 levels of 9 aliases each: 600 bytes that expand to 387 million strings ("billion laughs").
+ALIAS_BOMB = "key: bomb\nname: Bomb\na0: &a0 [" + ",".join(['"lol"'] * 9) + "]\n"
+ALIAS_BOMB += "".join(f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9))
+ALIAS_BOMB += "questions: *a8\n"
+
+
+def test_an_alias_bomb_is_refused_with_one_short_line(runner, db, write_script, tmp_path):
+    result = load(runner, write_script(ALIAS_BOMB))
+    assert result.exit_code != 0
+    assert result.output.splitlines()[0].endswith(
+        "/script.yaml:4: YAML aliases (*a0) are not allowed in a script file: "
+        "write the text out where it is needed"
+    )
+    assert len(result.output) < 300 + len(str(tmp_path))
+    assert count(db, CallScript) == 0
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(runner, write_script):
+    padding = "# " + "x" * 1000 + "\n"
+    result = load(runner, write_script(VALID + padding * 300))
+    assert result.exit_code != 0
+    assert "script.yaml:1: the file is 294 KB; a script file may be 256 KB" in result.output
+
+
+def test_nesting_deeper_than_any_script_is_refused(runner, write_script):
+    result = load(runner, write_script("key: deep\nname: Deep\nquestions: " + "[" * 5000))
+    assert result.exit_code != 0
+    assert "script.yaml:3: nested more than 16 levels deep" in result.output
+
+
+def test_a_message_quotes_a_long_value_cut_short(runner, write_script, tmp_path):
+    kind = "checkboxes" * 1000
+    name = ["a long name"] * 1000
+    text = VALID.replace("kind: multi", f"kind: {kind}").replace("name: Mini", f"name: {name}")
+    result = load(runner, write_script(text))
+    assert result.exit_code != 0
+    lines = result.output.replace(str(tmp_path), "").splitlines()
+    assert any("name: ['a long name', 'a long name'," in line for line in lines), result.output
+    assert any("unknown kind 'checkboxescheckboxes" in line for line in lines), result.output
+    assert max(len(line) for line in lines) < 200
