@@ -13,22 +13,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from console.extensions import db
 from console.models import (
+    AnswerOption,
+    CallScript,
     Client,
     Complaint,
     ComplaintKind,
     ComplaintSource,
     CustomerPhone,
     Order,
+    Question,
+    ScriptStatus,
     User,
 )
 from console.services import complaint_workflow, complaints
@@ -40,7 +41,6 @@ from console.services.complaint_categories import (  # noqa: F401  (imported fro
 )
 from console.services.inbox import OPEN, phone_candidates
 
-SCRIPTS_DIR = Path(__file__).resolve().parents[2] / "scripts_config"
 SUMMARY_MAX = 4000
 
 # How the customer reached us (kept in the complaint's snapshot under "intake").
@@ -77,30 +77,33 @@ class DuplicateComplaint(IntakeError):
         self.existing = existing
 
 
-@lru_cache(maxsize=1)
-def _script_categories(directory: str) -> tuple[str, ...]:
+def script_categories() -> list[str]:
+    """The complaint categories the scripts in use can raise: the current published version of
+    every active script, files and constructor alike, read now (a script published by another
+    process counts at once). In the scripts' order (by key), "poaching" where one asks about it."""
+    rows = db.session.execute(
+        select(AnswerOption.complaint_category, AnswerOption.poaching)
+        .join(Question, Question.id == AnswerOption.question_id)
+        .join(CallScript, CallScript.current_version_id == Question.version_id)
+        .where(
+            CallScript.status == ScriptStatus.ACTIVE,
+            or_(AnswerOption.complaint_category.is_not(None), AnswerOption.poaching.is_(True)),
+        )
+        .order_by(CallScript.key, Question.position, AnswerOption.position)
+    )
     found: dict[str, None] = {}
-    for path in sorted(Path(directory).glob("*.yaml")):
-        try:
-            definition = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
-            continue
-        for question in definition.get("questions") or []:
-            for option in (question or {}).get("options") or []:
-                if not isinstance(option, dict):
-                    continue
-                if option.get("complaint"):
-                    found[str(option["complaint"])] = None
-                if option.get("poaching"):
-                    found[POACHING] = None
-    return tuple(found)
+    for category, poaching in rows:
+        if category:
+            found[category] = None
+        if poaching:
+            found[POACHING] = None
+    return list(found)
 
 
 def manual_categories() -> list[str]:
-    """What a complaint registered by hand can be about: the categories the call scripts in
-    ``scripts_config/`` raise (with "poaching" when a script asks about it), then "other"."""
-    categories = [c for c in _script_categories(str(SCRIPTS_DIR)) if c != OTHER]
-    return [*categories, OTHER]
+    """What a complaint registered by hand can be about: the categories the call scripts in use
+    raise (with "poaching" when a script asks about it), then "other"."""
+    return [*(c for c in script_categories() if c != OTHER), OTHER]
 
 
 # --- finding the order -------------------------------------------------------------------------

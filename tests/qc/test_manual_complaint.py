@@ -4,6 +4,7 @@ records what it is about; the complaint carries the order's snapshot like one fr
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +22,16 @@ from console.models import (
     utcnow,
 )
 from console.services import complaint_intake, complaints
+from console.services import scripts as script_service
+
+SCRIPTS_CONFIG = Path(__file__).resolve().parents[2] / "scripts_config"
+
+
+@pytest.fixture(autouse=True)
+def base_script(db):
+    """The shipped base script, published: its answers raise the categories offered here."""
+    script_service.load_files([SCRIPTS_CONFIG / "base.yaml"])
+    db.session.commit()
 
 
 @pytest.fixture
