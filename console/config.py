@@ -75,6 +75,10 @@ def from_environment(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": int(env.get("CSRF_HOURS", "12")) * 3600,
         "WTF_CSRF_SSL_STRICT": https,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        # Redis (jobs): how long to wait for a connection, and how long after a failure the web
+        # process leaves it alone (jobs' rows wait for the periodic retry meanwhile).
+        "REDIS_CONNECT_TIMEOUT": float(env.get("REDIS_CONNECT_TIMEOUT", "2")),
+        "REDIS_RETRY_SECONDS": int(env.get("REDIS_RETRY_SECONDS", "30")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "CONSOLE_LANGUAGES": ["en", "ru"],

@@ -3,6 +3,12 @@
 Jobs get ids, never ORM objects. Whatever a request must record it records in its own database
 transaction before enqueuing: a job only does follow-up work (notifications, generation), so a
 lost or failed job never loses a response or a complaint.
+
+Redis down is not an error for the web: ``enqueue`` then hands nothing over (a warning is logged
+once per outage, and Redis is left alone for ``REDIS_RETRY_SECONDS``). That loses nothing because
+only work that rows can re-derive is enqueued: today that is one job, sending a notification
+delivery, whose row stays pending until ``console.jobs.notifications.retry_due`` (periodic) sends
+it once the queue runs again. A new kind of job must keep to that rule.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
@@ -46,14 +53,73 @@ def resolve(dotted: str):
     return getattr(importlib.import_module(module), name)
 
 
+class QueueLink:
+    """Whether this process can reach Redis, as far as it last found out. After a failure it
+    leaves Redis alone for ``retry_seconds`` (requests do not each wait on a dead connection),
+    and an outage is logged when it starts and when it ends, not on every request."""
+
+    def __init__(self, retry_seconds: float):
+        self.retry_seconds = retry_seconds
+        self.down_since: float | None = None
+        self._retry_at = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def down(self) -> bool:
+        return self.down_since is not None
+
+    def worth_trying(self) -> bool:
+        return self.down_since is None or time.monotonic() >= self._retry_at
+
+    def failed(self, exc: Exception) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._retry_at = now + self.retry_seconds
+            if self.down_since is None:
+                self.down_since = now
+                log.warning(
+                    "job queue (Redis) unreachable, jobs are left to the periodic retry: %s: %s",
+                    type(exc).__name__,
+                    exc,
+                )
+
+    def succeeded(self) -> None:
+        with self._lock:
+            if self.down_since is not None:
+                log.warning(
+                    "job queue (Redis) reachable again after %.0f s",
+                    time.monotonic() - self.down_since,
+                )
+                self.down_since = None
+
+
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     if url:
-        app.redis = Redis.from_url(url)
+        # A bounded connect: an unreachable host must not hold a request for the OS's timeout.
+        app.redis = Redis.from_url(url, socket_connect_timeout=app.config["REDIS_CONNECT_TIMEOUT"])
         app.task_queue = Queue(DEFAULT_QUEUE, connection=app.redis)
     else:
         app.redis = None
         app.task_queue = None
+    app.extensions["console.queue_link"] = QueueLink(app.config["REDIS_RETRY_SECONDS"])
+
+
+def queue_link() -> QueueLink:
+    return current_app.extensions["console.queue_link"]
+
+
+def queue_state() -> str:
+    """Where jobs go, asking Redis now: "inline" (no Redis configured), "ok" or "down"."""
+    if current_app.redis is None:
+        return "inline"
+    try:
+        current_app.redis.ping()
+    except RedisError as exc:
+        queue_link().failed(exc)
+        return "down"
+    queue_link().succeeded()
+    return "ok"
 
 
 def enqueue(
@@ -69,10 +135,17 @@ def enqueue(
 
     Without Redis the job runs now, in this process, with the same retries (without waiting
     between them); a job that still fails is logged, not raised into the request that asked.
+    With Redis configured but unreachable, returns None and the job is not run: see the module's
+    docstring for why nothing is lost.
     """
     queue: Queue | None = current_app.task_queue
-    if queue is not None:
-        return queue.enqueue(
+    if queue is None:
+        return run_inline(func, *args, retries=retries, **kwargs)
+    link = queue_link()
+    if not link.worth_trying():
+        return None
+    try:
+        job = queue.enqueue(
             func,
             *args,
             retry=Retry(max=retries, interval=list(retry_intervals)) if retries else None,
@@ -80,7 +153,11 @@ def enqueue(
             failure_ttl=failure_ttl,
             **kwargs,
         )
-    return run_inline(func, *args, retries=retries, **kwargs)
+    except RedisError as exc:
+        link.failed(exc)
+        return None
+    link.succeeded()
+    return job
 
 
 def run_inline(func: str, *args, retries: int = 0, **kwargs):

@@ -11,6 +11,8 @@ from console.extensions import db as _db
 from console.models import Role, UserSession, utcnow
 from console.services import auth as auth_service
 
+pytest_plugins = ["tests.qc.fake_endpoints"]  # refused_port
+
 
 def _stale_and_fresh_sessions(make_user):
     user = make_user(Role.OPERATOR)
@@ -96,3 +98,51 @@ def test_without_redis_periodic_jobs_run_in_a_thread_of_the_web_process(app, mak
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_with_redis_unreachable_enqueue_never_fails_and_warns_once(
+    build_app, database_url, refused_port, caplog
+):
+    """Everything enqueued is re-derived from rows by a periodic job (see console.jobs), so a
+    request that enqueues while Redis is down goes on; Redis is left alone for a while after."""
+    import logging
+
+    app = build_app(database_url, REDIS_URL=f"redis://127.0.0.1:{refused_port}/0")
+    caplog.set_level(logging.WARNING, logger="console.jobs")
+    tries = []
+    real_enqueue = app.task_queue.enqueue
+
+    def counting_enqueue(*args, **kwargs):
+        tries.append(args[0])
+        return real_enqueue(*args, **kwargs)
+
+    app.task_queue.enqueue = counting_enqueue
+    with app.app_context():
+        for _ in range(3):
+            assert jobs.enqueue("console.jobs.housekeeping.expire_idle_sessions") is None
+        assert jobs.queue_link().down
+    assert len(tries) == 1  # the next tries wait for REDIS_RETRY_SECONDS
+    assert caplog.text.count("job queue (Redis) unreachable") == 1
+
+
+@pytest.mark.redis
+def test_when_redis_answers_again_jobs_go_to_it_and_the_log_says_so(
+    build_app, database_url, redis_url, refused_port, caplog
+):
+    import logging
+
+    from redis import Redis
+    from rq import Queue
+
+    app = build_app(
+        database_url, REDIS_URL=f"redis://127.0.0.1:{refused_port}/0", REDIS_RETRY_SECONDS=0
+    )
+    caplog.set_level(logging.WARNING, logger="console.jobs")
+    with app.app_context():
+        assert jobs.enqueue("console.jobs.housekeeping.expire_idle_sessions") is None
+        app.redis = Redis.from_url(redis_url)  # Redis is back
+        app.task_queue = Queue(jobs.DEFAULT_QUEUE, connection=app.redis)
+        job = jobs.enqueue("console.jobs.housekeeping.expire_idle_sessions")
+        assert job is not None and app.task_queue.count == 1
+        assert not jobs.queue_link().down
+    assert "job queue (Redis) reachable again" in caplog.text
