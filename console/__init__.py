@@ -66,7 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from console import access, i18n, jobs
     from console.database import configure_engine
-    from console.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from console.extensions import babel, csrf, db, htmx, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
@@ -76,13 +76,6 @@ def _init_extensions(app: Flask) -> None:
     htmx.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
-
-    redis_url = app.config.get("REDIS_URL")
-    if not app.config.get("RATELIMIT_STORAGE_URI"):
-        # Shared by every process through Redis; per process without it.
-        app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    limiter.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

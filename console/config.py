@@ -74,7 +74,15 @@ def from_environment(instance_path: Path) -> dict:
         # and an expired one gets a "reload" prompt, never a bare 400.
         "WTF_CSRF_TIME_LIMIT": int(env.get("CSRF_HOURS", "12")) * 3600,
         "WTF_CSRF_SSL_STRICT": https,
-        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        # Sign-in limits, counted in the database (shared by every process, Redis or not):
+        # failures per account from any address, and per address across accounts, in the window.
+        "LOGIN_ACCOUNT_FAILURES": int(env.get("LOGIN_ACCOUNT_FAILURES", "10")),
+        "LOGIN_ADDRESS_FAILURES": int(env.get("LOGIN_ADDRESS_FAILURES", "30")),
+        "LOGIN_FAILURE_WINDOW_MINUTES": int(env.get("LOGIN_FAILURE_WINDOW_MINUTES", "15")),
+        # Password checks (argon2: ~0.2 s and 64 MB each) run at once per process; the rest wait
+        # this long, then are told to try again.
+        "LOGIN_HASH_SLOTS": int(env.get("LOGIN_HASH_SLOTS", "2")),
+        "LOGIN_HASH_WAIT_SECONDS": float(env.get("LOGIN_HASH_WAIT_SECONDS", "5")),
         # Redis (jobs): how long to wait for a connection, and how long after a failure the web
         # process leaves it alone (jobs' rows wait for the periodic retry meanwhile).
         "REDIS_CONNECT_TIMEOUT": float(env.get("REDIS_CONNECT_TIMEOUT", "2")),

@@ -89,7 +89,6 @@ def _build_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "REDIS_URL": None,
         "SECRET_KEY": "test-secret",
-        "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
     }
     config.update(overrides)

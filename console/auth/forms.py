@@ -20,8 +20,9 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "username", "autofocus": True},
     )
     password = PasswordField(
+        # Longer is refused here, before any hashing work is spent on it.
         _l("Password"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField(_l("Sign in"))

@@ -1,7 +1,19 @@
+import math
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
@@ -9,8 +21,9 @@ from werkzeug.exceptions import HTTPException
 from console.access import PUBLIC, SIGNED_IN, access_of, home_url_for, public, signed_in
 from console.auth import bp
 from console.auth.forms import LoginForm, ProfileForm
-from console.extensions import db, limiter
-from console.services import audit
+from console.extensions import db
+from console.models import utcnow
+from console.services import audit, login_throttle
 from console.services import auth as auth_service
 
 
@@ -32,52 +45,72 @@ def _safe_next(target: str | None, user) -> str | None:
     return None
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _login_key() -> str:
-    # Per address and per account, so one office behind one IP does not lock everyone out.
-    email = auth_service.normalise_email(request.form.get("email", ""))
-    return f"{request.remote_addr}|{email}"
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    _login_limit,
-    key_func=_login_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
-)
 def login():
     if current_user.is_authenticated:
         return redirect(home_url_for(current_user.role))
     form = LoginForm()
-    if form.validate_on_submit():
-        user = auth_service.authenticate(form.email.data, form.password.data)
-        if user is None:
-            audit.record(
-                "auth.sign_in_failed",
-                details={"email": auth_service.normalise_email(form.email.data)},
-            )
-            db.session.commit()
-            form.password.errors.append(_("Wrong email or password."))
-            return render_template("auth/login.html", form=form), 200
-        next_url = _safe_next(request.args.get("next"), user)
-        session.clear()  # a new session on every sign-in
-        auth_service.start_session(
-            user, ip=request.remote_addr, user_agent=request.headers.get("User-Agent")
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    now = utcnow()
+    try:
+        attempt = auth_service.attempt_sign_in(
+            form.email.data,
+            form.password.data,
+            address=login_throttle.address_key(request.remote_addr),
+            now=now,
         )
-        db.session.commit()
-        session.permanent = True
-        login_user(user)
-        # Flask-Login's "_id" (a 128-character hash for its session protection and remember-me
-        # cookie) is unused here: the server-side session row is the protection. Every request
-        # of the call screen carries the cookie, so it stays small.
-        session.pop("_id", None)
-        return redirect(next_url or home_url_for(user.role))
-    return render_template("auth/login.html", form=form)
+    except auth_service.SignInBusy:
+        return _refused(form, _("Sign-in is busy right now. Try again in a few seconds."), 503, 5)
+    if attempt.refusal is not None:
+        return _refused(
+            form,
+            _refusal_message(attempt.refusal, now),
+            429,
+            math.ceil(attempt.refusal.wait(now).total_seconds()),
+        )
+    user = attempt.user
+    if user is None:
+        db.session.commit()  # the failure counts, and is audited
+        form.password.errors.append(_("Wrong email or password."))
+        return render_template("auth/login.html", form=form), 200
+    next_url = _safe_next(request.args.get("next"), user)
+    session.clear()  # a new session on every sign-in
+    auth_service.start_session(
+        user, ip=request.remote_addr, user_agent=request.headers.get("User-Agent")
+    )
+    db.session.commit()
+    session.permanent = True
+    login_user(user)
+    # Flask-Login's "_id" (a 128-character hash for its session protection and remember-me
+    # cookie) is unused here: the server-side session row is the protection. Every request
+    # of the call screen carries the cookie, so it stays small.
+    session.pop("_id", None)
+    return redirect(next_url or home_url_for(user.role))
+
+
+def _refusal_message(refusal: login_throttle.Refusal, now) -> str:
+    minutes = refusal.wait_minutes(now)
+    if refusal.scope == login_throttle.ACCOUNT:
+        return ngettext(
+            "Too many attempts for this account. Try again in %(num)d minute.",
+            "Too many attempts for this account. Try again in %(num)d minutes.",
+            minutes,
+        )
+    return ngettext(
+        "Too many attempts from your network address. Try again in %(num)d minute.",
+        "Too many attempts from your network address. Try again in %(num)d minutes.",
+        minutes,
+    )
+
+
+def _refused(form: LoginForm, message: str, status: int, retry_after: int):
+    """The sign-in form again, with why it was refused and when to try again."""
+    response = make_response(render_template("auth/login.html", form=form, refused=message))
+    response.status_code = status
+    response.headers["Retry-After"] = str(max(retry_after, 1))
+    return response
 
 
 @bp.post("/logout")

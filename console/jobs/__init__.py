@@ -42,6 +42,7 @@ class Periodic:
 # The periodic work of the console; the QC desk adds deadline warnings.
 PERIODIC: list[Periodic] = [
     Periodic("console.jobs.housekeeping.expire_idle_sessions", interval=15 * 60),
+    Periodic("console.jobs.housekeeping.forget_old_login_failures", interval=15 * 60),
     Periodic("console.jobs.calls.generate", interval=5 * 60, timeout=600),
     Periodic("console.jobs.complaints.warn_deadlines", interval=60),
     Periodic("console.jobs.notifications.retry_due", interval=60),

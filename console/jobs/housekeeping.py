@@ -23,3 +23,14 @@ def expire_idle_sessions() -> int:
     )
     db.session.commit()
     return result.rowcount
+
+
+@job
+def forget_old_login_failures() -> int:
+    """Delete failed sign-ins older than the limits' window: they no longer count. Returns how
+    many were deleted."""
+    from console.services import login_throttle
+
+    deleted = login_throttle.forget_old(utcnow())
+    db.session.commit()
+    return deleted

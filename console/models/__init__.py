@@ -24,6 +24,7 @@ from console.models.complaints import (
     Validity,
 )
 from console.models.customers import Customer, CustomerPhone
+from console.models.login_failures import LoginFailure
 from console.models.notifications import (
     DeliveryChannel,
     DeliveryStatus,
@@ -64,6 +65,7 @@ __all__ = [
     "CustomerPhone",
     "DeliveryChannel",
     "DeliveryStatus",
+    "LoginFailure",
     "Notification",
     "NotificationDelivery",
     "NotificationKind",

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
 from sqlalchemy import bindparam, select, update
 
 from console.extensions import db
 from console.models import Role, User, UserSession, utcnow
-from console.services import audit
+from console.services import audit, login_throttle
 
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so timing does not reveal which accounts exist.
@@ -29,18 +33,96 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+class SignInBusy(RuntimeError):
+    """Every password check of this process stayed taken: the person tries again shortly."""
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in attempt came to: the user, a refusal (too many failures), or neither
+    (wrong email or password)."""
+
+    user: User | None = None
+    refusal: login_throttle.Refusal | None = None
+
+
+def attempt_sign_in(email: str, password: str, *, address: str, now: datetime) -> SignIn:
+    """Sign-in with the limits on guessing: refused, without checking the password, while the
+    account or the address (``login_throttle.address_key``) is over its limit; a failure is
+    counted and audited (the caller commits). Raises ``SignInBusy`` when the password checks
+    of this process are all taken."""
+    email = normalise_email(email)
+    refusal = login_throttle.refusal(email, address, now=now)
+    account = None if refusal else _account(email)
+    db.session.rollback()  # only reads so far; see _verified
+    if refusal is not None:
+        return SignIn(refusal=refusal)
+    user = _verified(account, password)
+    if user is None:
+        login_throttle.record_failure(email, address, now=now)
+        audit.record("auth.sign_in_failed", details={"email": email})
+        return SignIn()
+    login_throttle.forget_own_failures(email, address)
+    return SignIn(user=user)
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Rehashes when argon2 parameters change."""
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return None
+    """The active user with these credentials, or None (no limits: ``attempt_sign_in`` has
+    them). Rehashes when argon2 parameters change. Rolls back the session's transaction first:
+    call it before any change."""
+    account = _account(normalise_email(email))
+    db.session.rollback()  # only reads so far; see _verified
+    return _verified(account, password)
+
+
+def _account(email: str):
+    return db.session.execute(
+        select(User.id, User.password_hash, User.active).where(User.email == email)
+    ).first()
+
+
+def _verified(account, password: str) -> User | None:
+    """Check the password outside any transaction (argon2 takes a fifth of a second and 64 MB:
+    no database lock is held meanwhile, and only ``LOGIN_HASH_SLOTS`` run at once per process),
+    then load the user in a new transaction (the sign-in's writes go there), still active."""
+    with _password_check_slot():
+        try:
+            _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        if account is None or not account.active:
+            return None
+        stale = _hasher.check_needs_rehash(account.password_hash)
+        rehash = _hasher.hash(password) if stale else None
+    user = db.session.get(User, account.id)
     if user is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if rehash is not None:
+        user.password_hash = rehash
     return user
+
+
+_SLOTS_KEY = "console.password_checks"
+_slots_lock = threading.Lock()
+
+
+@contextmanager
+def _password_check_slot():
+    """One of the process's ``LOGIN_HASH_SLOTS`` password checks, waited for at most
+    ``LOGIN_HASH_WAIT_SECONDS``: sign-in cannot be used to take every core."""
+    config = current_app.config
+    slots = current_app.extensions.get(_SLOTS_KEY)
+    if slots is None:
+        with _slots_lock:
+            slots = current_app.extensions.setdefault(
+                _SLOTS_KEY, threading.BoundedSemaphore(config["LOGIN_HASH_SLOTS"])
+            )
+    if not slots.acquire(timeout=config["LOGIN_HASH_WAIT_SECONDS"]):
+        raise SignInBusy
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def start_session(user: User, *, ip: str | None, user_agent: str | None) -> UserSession:
