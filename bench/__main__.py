@@ -14,6 +14,7 @@ import traceback
 
 FULL = {"orders": 1_000_000, "tasks": 100_000, "complaints": 100_000}
 QUICK = {"orders": 20_000, "tasks": 5_000, "complaints": 20_000}
+LOAD_STEPS = [100, 200, 300, 500, 800, 1000, 1500]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -41,9 +42,24 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="measured rounds of the inbox benchmark, each every scenario once (default 20)",
     )
     p.add_argument(
+        "--load-steps",
+        type=int,
+        nargs="+",
+        help="operators in each step of the load test over HTTP "
+        "(default 100 200 300 500 800 1000 1500; 20 with --quick)",
+    )
+    p.add_argument(
+        "--load-seconds",
+        type=float,
+        help="the measured window of each load step (default 60 s; 20 s with --quick)",
+    )
+    p.add_argument(
+        "--qc-users", type=int, help="QC users watching the inbox in the load test (default 5)"
+    )
+    p.add_argument(
         "--only",
         nargs="+",
-        choices=["claim_render", "weight", "concurrent", "inbox"],
+        choices=["claim_render", "weight", "concurrent", "inbox", "load"],
         help="run only these benchmarks",
     )
     args = p.parse_args(argv)
@@ -55,7 +71,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args.complaints = args.complaints or sizes["complaints"]
     args.inbox_rounds = args.inbox_rounds or (5 if args.quick else 20)
     args.warmup = 10 if args.quick else 30
-    args.only = set(args.only or ["claim_render", "weight", "concurrent", "inbox"])
+    args.load_steps = sorted(args.load_steps or ([20] if args.quick else LOAD_STEPS))
+    args.load_seconds = args.load_seconds or (20.0 if args.quick else 60.0)
+    args.qc_users = args.qc_users if args.qc_users is not None else (2 if args.quick else 5)
+    args.only = set(args.only or ["claim_render", "weight", "concurrent", "inbox", "load"])
     return args
 
 
@@ -115,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
             "the services claim_next_call + submit_call (no HTTP)",
             "inbox": "in-process Werkzeug test client, 1 thread, one QC user; server time "
             "measured by a WSGI middleware; floor = bare Flask app in the same process",
+            "load": "one process, one asyncio loop (aiohttp), one browser per simulated person "
+            "over real sockets to gunicorn on 127.0.0.1; floor = the same gunicorn serving a "
+            "bare Flask page to the same client",
         },
         skipped=skipped or None,
         args={k: (sorted(v) if isinstance(v, set) else v) for k, v in vars(args).items()},
@@ -132,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
             # Last: it adds the complaints to the working copy.
             if "inbox" in args.only:
                 failures += _guarded(name, "inbox", lambda d=dataset: _inbox(d, args))
+            # After the inbox benchmark: the QC users of the load test see its complaints.
+            if "load" in args.only:
+                failures += _guarded(name, "load", lambda d=dataset: _load(d, args))
     finally:
         if "sqlite" in datasets:
             data.drop_sqlite_work()
@@ -166,6 +191,18 @@ def _inbox(dataset, args) -> None:
         complaints=args.complaints,
         rounds=args.inbox_rounds,
         warmup=1 if args.quick else 2,
+    )
+
+
+def _load(dataset, args) -> None:
+    from bench import load
+
+    load.run(
+        dataset,
+        steps=args.load_steps,
+        seconds=args.load_seconds,
+        qc_users=args.qc_users,
+        quick=args.quick,
     )
 
 
