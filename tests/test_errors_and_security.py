@@ -1,4 +1,4 @@
-"""Error pages (full and htmx), an expired CSRF token that loses nothing, security headers."""
+"""Error pages (full and htmx), a CSRF failure that refuses and never re-posts, security headers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from console.models import Role
+from console.models import Role, Technician, TechnicianStatus, utcnow
 from console.security import CSP
 
 PASSWORD = "correct horse battery"
@@ -95,29 +95,93 @@ def test_sign_in_with_csrf_token_works(client, make_user, app_config):
     assert response.status_code == 302
 
 
+@pytest.fixture
+def blocked_technician(db):
+    technician = Technician(
+        name="Pavel Master", status=TechnicianStatus.BLOCKED, blocked_at=utcnow()
+    )
+    db.session.add(technician)
+    db.session.commit()
+    return technician
+
+
+def still_blocked(db, technician) -> bool:
+    db.session.rollback()
+    return db.session.get(Technician, technician.id, populate_existing=True).is_blocked
+
+
 @csrf_on
-def test_expired_token_on_a_form_offers_to_send_it_again_with_nothing_lost(
-    client, login_as, app_config
+@pytest.mark.parametrize("token", [None, "forged", "stale-but-once-valid"])
+def test_a_forged_post_is_refused_and_never_offered_again(
+    client, db, login_as, blocked_technician, app_config, token
 ):
-    # Sign in with a valid token, then let the admin's page sit until its token is stale.
-    admin = login_as_with_csrf(client, login_as, Role.ADMIN)
-    form = {
-        "name": "Мария Иванова",
-        "email": "maria@example.test",
-        "role": "qc",
-        "password": "a long enough password",
-        "csrf_token": "stale-token",
-    }
-    response = client.post("/admin/users", data=form)
+    """A same-site page makes a signed-in admin's browser post an unblock: refused, with
+    nothing in the answer that would send it again (no form, no token, no echoed field)."""
+    login_as_with_csrf(client, login_as, Role.ADMIN)
+    url = f"/admin/technicians/{blocked_technician.id}/unblock"
+    form = {f"t{blocked_technician.id}-reason": "Forged reason 7f3a"}
+    if token is not None:
+        form["csrf_token"] = token
+    response = client.post(url, data=form, headers={"Referer": "https://evil.example/x"})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "This page had expired" in html
-    assert 'value="Мария Иванова"' in html and 'value="maria@example.test"' in html
-    assert "a long enough password" not in html  # passwords are typed again, never echoed
-    fresh = csrf_token_from(html)
-    resent = {k: v for k, v in form.items() if k != "csrf_token"} | {"csrf_token": fresh}
-    assert client.post("/admin/users", data=resent).status_code == 302
-    assert admin.role == Role.ADMIN
+    assert "This page has expired" in html and "Nothing was changed" in html
+    assert "Forged reason 7f3a" not in html
+    assert "<form" not in html and "csrf" not in html.lower()
+    assert url not in html
+    assert "Set-Cookie" not in response.headers  # the admin's session is left alone
+    assert still_blocked(db, blocked_technician)
+    assert client.get("/admin/technicians").status_code == 200  # still signed in
+
+    # The same post with the page's own token goes through: the refusal above was the token's.
+    token = csrf_token_from(client.get("/admin/technicians").get_data(as_text=True))
+    form["csrf_token"] = token
+    assert client.post(url, data=form).status_code == 303
+    assert not still_blocked(db, blocked_technician)
+
+
+@csrf_on
+def test_a_huge_forged_body_is_not_reflected(client, login_as, blocked_technician, app_config):
+    login_as_with_csrf(client, login_as, Role.ADMIN)
+    big = "A" * 1_000_000
+    response = client.post(
+        f"/admin/technicians/{blocked_technician.id}/unblock",
+        data={"reason": big, **{f"f{i}": "x" for i in range(500)}},
+    )
+    assert response.status_code == 400
+    assert len(response.get_data()) < 20_000
+    assert "AAAAAAAAAA" not in response.get_data(as_text=True)
+
+
+@csrf_on
+def test_an_expired_page_links_back_to_the_page_it_was_on_when_that_is_ours(
+    client, login_as, app_config
+):
+    login_as_with_csrf(client, login_as, Role.ADMIN)
+
+    def reload_link(referrer: str | None) -> str:
+        headers = {"Referer": referrer} if referrer else {}
+        response = client.post("/admin/users", data={"name": "x"}, headers=headers)
+        assert response.status_code == 400
+        return re.search(r'<a class="button" href="([^"]*)"', response.get_data(as_text=True))[1]
+
+    assert reload_link("http://localhost/admin/users?show=all") == "/admin/users?show=all"
+    assert reload_link("http://localhost/admin/technicians") == "/admin/technicians"
+    assert reload_link("https://evil.example/admin/users") == "/"  # another site's page
+    assert reload_link("http://localhost//evil.example/x") == "/"
+    assert reload_link("http://localhost/logout") == "/"  # no page opens there (POST only)
+    assert reload_link(None) == "/"
+
+
+@csrf_on
+def test_the_expired_page_speaks_russian(client, make_user, app_config):
+    response = client.post(
+        "/login", data={"email": "x@example.test"}, headers={"Accept-Language": "ru"}
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Страница устарела" in html and "Ничего не изменено" in html
+    assert "Set-Cookie" not in response.headers
 
 
 @csrf_on
