@@ -15,7 +15,6 @@ clear 409 instead, so a stale tab says what happened and never overwrites the ne
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_time
@@ -23,7 +22,6 @@ from babel.numbers import format_currency
 from flask import (
     abort,
     flash,
-    get_template_attribute,
     jsonify,
     redirect,
     render_template,
@@ -69,7 +67,6 @@ from console.services.call_submit import MissingAnswers, is_own_submission, subm
 from console.services.scripts import definition_of
 
 CALL = "operator/call.html"
-SCRIPT = "scripts/_script.html"
 
 
 # --- errors of the call screen -----------------------------------------------------------------
@@ -253,16 +250,6 @@ def _call_context(task: CallTask, *, answers=None, check=False, outcome_form=Non
     if answers is None:
         answers = draft.get("answers") or {}
     sv = rendering.view(definition, order, answers, check=check) if definition else None
-    script_html = None
-    if sv is not None and not answers and not check and task.script_version.published_at:
-        # A new call: the script's markup is the same for every order of this version.
-        version = task.script_version
-        script_html = rendering.fresh_script_html(
-            ("call", version.id, version.content_hash, str(get_locale())),
-            definition,
-            order,
-            render=lambda blank: get_template_attribute(SCRIPT, "script")(blank, "call"),
-        )
     locale = get_locale()
     phone = order.phone or task.customer.primary_phone
     local_now = now.astimezone(ZoneInfo(client.timezone))
@@ -272,7 +259,6 @@ def _call_context(task: CallTask, *, answers=None, check=False, outcome_form=Non
         "customer": task.customer,
         "client": client,
         "sv": sv,
-        "script_html": script_html,
         "seq": draft.get("seq", 0),
         "history": calls.customer_history(task),
         "phone": phone,
@@ -288,20 +274,13 @@ def _call_context(task: CallTask, *, answers=None, check=False, outcome_form=Non
             int((now - task.draft_saved_at).total_seconds()) if task.draft_saved_at else None
         ),
         "today": call_stats.operator_today(current_user, now),
-        "outcome_form": outcome_form or _blank_outcome_form(),
+        # No token of its own: the call form carries one.
+        "outcome_form": outcome_form or OutcomeForm(formdata=None, meta={"csrf": False}),
         "outcome_labels": OUTCOME_LABELS,
         "outcome_names": OUTCOME_NAMES,
         "callback_min": to_user_timezone(now).strftime("%Y-%m-%dT%H:%M"),
         "missing_count": len(sv.missing) if sv else 0,
     }
-
-
-@cache
-def _blank_outcome_form() -> OutcomeForm:
-    """The outcome form as a new call screen shows it: it only lends its labels (translated when
-    rendered), choices and defaults, so one per process serves every screen, read-only. No
-    token of its own: the call form carries one."""
-    return OutcomeForm(formdata=None, meta={"csrf": False})
 
 
 def _lease_left(task: CallTask, now: datetime | None = None) -> int:

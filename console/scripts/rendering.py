@@ -4,11 +4,8 @@ the call screen render the same thing from here (``templates/scripts/_script.htm
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
 from console.scripts import placeholders
@@ -94,34 +91,3 @@ def view(
         missing=missing_answers(definition, answers) if check else {},
         language=language,
     )
-
-
-# --- the script as a new call shows it, rendered once -------------------------------------------
-
-# Stand-ins for the placeholders: characters that HTML escaping leaves alone and no script text
-# contains, so the rendered page holds each one exactly where the order's value goes.
-_STAND_INS = {name: f"\x02{name}\x03" for name in placeholders.PLACEHOLDERS}
-_FRESH_HTML: OrderedDict[tuple, str] = OrderedDict()
-_FRESH_SIZE = 256
-
-
-def fresh_script_html(key: tuple, definition: dict, order, render: Callable) -> Markup:
-    """The script of a call nobody has answered yet, as ``render(ScriptView)`` makes it.
-
-    It is the same for every order but for the placeholders, so it is rendered once per
-    ``key`` (a published version and the page's language) with stand-ins, and each call gets
-    a copy with the order's values put in, escaped as the template would have escaped them
-    (escaping works character by character, so escaping the pieces is escaping the whole)."""
-    html = _FRESH_HTML.get(key)
-    if html is None:
-        html = str(render(view(definition, values=_STAND_INS)))
-        _FRESH_HTML[key] = html
-        if len(_FRESH_HTML) > _FRESH_SIZE:
-            _FRESH_HTML.popitem(last=False)
-    else:
-        _FRESH_HTML.move_to_end(key)
-    values = placeholders.values_for(order, definition.get("language", "en"))
-    for name, stand_in in _STAND_INS.items():
-        if stand_in in html:
-            html = html.replace(stand_in, str(escape(values.get(name, ""))))
-    return Markup(html)  # noqa: S704 - rendered by the autoescaping template, values escaped

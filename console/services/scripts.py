@@ -9,6 +9,7 @@ keep pointing at exactly what the operator saw.
 from __future__ import annotations
 
 import pickle
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -58,10 +59,14 @@ class LockedQuestion(ValueError):
 # --- rows <-> definition -------------------------------------------------------------------
 
 
-# Published versions never change, so their definitions are cached per process (the call
-# screen reads one on every claim). Drafts are always read fresh.
+# Published versions never change, so their definitions are cached per process, keyed by the
+# version's id (the call screen reads one on every claim, autosave and submit). Nothing here
+# needs telling when another process publishes: which version is current is always read from
+# the database, and a new version is a new key. Drafts are always read fresh. The threads of a
+# worker share the cache: the lock keeps its order and size consistent.
 _PUBLISHED_CACHE: OrderedDict[tuple, bytes] = OrderedDict()  # pickled definitions
 _CACHE_SIZE = 256
+_CACHE_LOCK = threading.Lock()
 
 
 def definition_of(version: ScriptVersion) -> dict:
@@ -79,9 +84,9 @@ def definition_of(version: ScriptVersion) -> dict:
         script.client_id,
         script.work_type_id,
     )
-    if published and cache_key in _PUBLISHED_CACHE:
-        _PUBLISHED_CACHE.move_to_end(cache_key)
-        return _thawed(_PUBLISHED_CACHE[cache_key])
+    cached = _recall(cache_key) if published else None
+    if cached is not None:
+        return _thawed(cached)
     definition = defn.normalise(
         {
             "key": script.key,
@@ -106,22 +111,31 @@ def _thawed(frozen: bytes) -> dict:
     return pickle.loads(frozen)  # noqa: S301 - written by _frozen in this process only
 
 
+def _recall(key: tuple) -> bytes | None:
+    with _CACHE_LOCK:
+        frozen = _PUBLISHED_CACHE.get(key)
+        if frozen is not None:
+            _PUBLISHED_CACHE.move_to_end(key)
+        return frozen
+
+
 def _remember(key: tuple, value: bytes) -> None:
-    _PUBLISHED_CACHE[key] = value
-    if len(_PUBLISHED_CACHE) > _CACHE_SIZE:
-        _PUBLISHED_CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        _PUBLISHED_CACHE[key] = value
+        _PUBLISHED_CACHE.move_to_end(key)
+        while len(_PUBLISHED_CACHE) > _CACHE_SIZE:
+            _PUBLISHED_CACHE.popitem(last=False)
 
 
 def _version_content(version: ScriptVersion) -> dict:
     if version.published_at is None or not version.content_hash:
         return _content_from_rows(version)
     cache_key = (version.id, version.content_hash)
-    cached = _PUBLISHED_CACHE.get(cache_key)
+    cached = _recall(cache_key)
     if cached is None:
         content = _content_from_rows(version)
         _remember(cache_key, _frozen(content))
         return content
-    _PUBLISHED_CACHE.move_to_end(cache_key)
     return _thawed(cached)
 
 

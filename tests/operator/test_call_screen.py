@@ -197,8 +197,8 @@ def script_section(html: str) -> str:
 def test_each_new_call_shows_its_own_customer_in_the_script_escaped(
     app, client, db, login_as, anna, due_task
 ):
-    """The script of a new call is rendered once per version and language and filled per
-    order: every order still gets its own values, escaped exactly as a direct render would."""
+    """Every order gets its own values in the script, escaped exactly as a direct render of
+    the script would."""
     from flask import get_template_attribute
 
     from console.scripts import rendering
@@ -239,8 +239,7 @@ def test_each_new_call_shows_its_own_customer_in_the_script_escaped(
 def test_the_call_screen_speaks_each_operators_language(
     app, client, db, login_as, make_user, due_task
 ):
-    """Parts of the screen are built once per process (the blank callback form, the script's
-    markup per language): an English screen first must not leave its words on a Russian one."""
+    """An English screen first leaves none of its words on a Russian one."""
     due_task(due_at=utcnow() - timedelta(hours=2))
     due_task(due_at=utcnow() - timedelta(hours=1))
     english = make_user(Role.OPERATOR, name="Anna")
