@@ -31,6 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
+    from console import bad_input
+
+    bad_input.init_app(app)  # first: the routes use its id converter, the CSRF check its limits
     _init_extensions(app)
 
     from console import errors, security

@@ -91,7 +91,10 @@ def from_environment(instance_path: Path) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "CONSOLE_LANGUAGES": ["en", "ru"],
         "DEFAULT_USER_TIMEZONE": env.get("DEFAULT_USER_TIMEZONE", "Europe/Moscow"),
-        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        # One request cannot hold a worker: a few MB and a bounded number of fields (a view that
+        # needs more, such as an order import, says so: console.bad_input.accepts_large_body).
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_FORM_PARTS": 1000,
         # The call list (operator console).
         "CALL_DELAY_DAYS": int(env.get("CALL_DELAY_DAYS", "3")),  # DOMAIN.md, 001: 3 or 7
         "CALL_MAX_AGE_DAYS": int(env.get("CALL_MAX_AGE_DAYS", "30")),  # older orders: no call

@@ -11,6 +11,7 @@ from console.access import roles_required
 from console.admin import bp
 from console.admin.forms import ConfirmForm
 from console.extensions import db
+from console.ids import db_id
 from console.models import DeliveryStatus, NotificationDelivery, Role, utcnow
 from console.services import notifications as notification_service
 
@@ -28,7 +29,7 @@ def notification_deliveries():
         status = None if shown == "all" else DeliveryStatus(shown)
     except ValueError:
         abort(404)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=db_id)
     rows, total = notification_service.deliveries(status, page=page, per_page=PER_PAGE)
     return render_template(
         "admin/notifications.html",

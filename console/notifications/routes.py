@@ -20,6 +20,7 @@ from werkzeug.routing import BuildError
 from console.access import signed_in
 from console.admin.forms import ConfirmForm
 from console.extensions import db, htmx
+from console.ids import db_id
 from console.models import Notification, utcnow
 from console.notifications import bp
 from console.services import notifications as notification_service
@@ -84,7 +85,7 @@ def bell():
 @bp.get("/")
 @signed_in
 def index():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=db_id)
     notices, total = notification_service.notices_page(current_user, page, PER_PAGE)
     return render_template(
         "notifications/index.html",

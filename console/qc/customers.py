@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from console.access import roles_required
 from console.extensions import db
+from console.ids import db_id
 from console.models import Customer, Role, utcnow
 from console.operator.forms import OUTCOME_NAMES
 from console.qc import bp
@@ -42,7 +43,7 @@ def customer_page(customer_id: int):
 @roles_required(Role.QC, Role.SUPERVISOR)
 def frequent_complainers():
     """Customers at or above the threshold in the window, the most complaints first."""
-    client_id = request.args.get("client", type=int) or None
+    client_id = request.args.get("client", type=db_id)
     return render_template(
         "qc/frequent_complainers.html",
         rows=customer_service.frequent_complainers(client_id=client_id, now=utcnow()),

@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from console.ids import optional_id
 from console.models import ActionKind, Validity
 from console.services.complaint_categories import category_label
 
@@ -156,7 +157,7 @@ class CauseForm(FlaskForm):
         """("t", id) for a technician, ("u", id) for a member of staff."""
         value = self.responsible.data or ""
         kind, _, ident = value.partition(":")
-        if kind in ("t", "u") and ident.isdigit():
+        if kind in ("t", "u") and optional_id(ident):
             return kind, int(ident)
         return None
 

@@ -26,6 +26,7 @@ from jinja2_fragments.flask import render_blocks
 
 from console.access import roles_required
 from console.extensions import db, htmx
+from console.ids import optional_id
 from console.models import ComplaintKind, Order, Role, utcnow
 from console.qc import bp
 from console.qc.inbox_forms import BulkAssignForm, NewComplaintForm
@@ -278,9 +279,10 @@ def new_complaint():
     find = (request.args.get("find") or "").strip()[:100]
     form = NewComplaintForm()
     form.fill(complaint_intake.manual_categories())
-    order_id = request.args.get("order", type=int) or _int(form.order.data)
+    chosen = request.args.get("order") or form.order.data
+    order_id = optional_id(chosen)
     order = db.session.get(Order, order_id) if order_id else None
-    if order_id and order is None:
+    if chosen and order is None:  # no such order (or a number no order can have)
         abort(404)
     if request.method == "GET" and order is not None:
         form.order.data = str(order.id)
@@ -329,10 +331,3 @@ def new_complaint():
 
         return render_block(NEW, "order_results", **context)
     return render_template(NEW, **context), status
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -19,13 +19,14 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from console.ids import db_id
 from console.services.complaint_intake import CHANNELS, SUMMARY_MAX, category_label
 
 
 class BulkAssignForm(FlaskForm):
     """The bar under the inbox table: the ticked rows go to one person and/or department."""
 
-    complaint = SelectMultipleField(coerce=int, validate_choice=False)
+    complaint = SelectMultipleField(coerce=db_id, validate_choice=False)
     assignee = SelectField(_l("Assign to"), validate_choice=False)
     department = SelectField(_l("Department"), validate_choice=False)
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])

@@ -7,8 +7,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
+from console.ids import optional_id
 from console.qc.forms import CAUSE_LABELS
 
 TEXT = 2000
@@ -35,6 +36,10 @@ class ConfirmRepeatForm(FlaskForm):
         if not self.is_submitted() and default_responsible is not None:
             self.responsible.data = str(default_responsible.id)
         return self
+
+    def validate_responsible(self, field):
+        if field.data and optional_id(field.data) is None:
+            raise ValidationError(_l("Choose a technician from the list."))
 
 
 class RejectRepeatForm(FlaskForm):

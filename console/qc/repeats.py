@@ -20,6 +20,7 @@ from jinja2_fragments.flask import render_block
 
 from console.access import roles_required
 from console.extensions import db, htmx
+from console.ids import db_id
 from console.models import Order, Role, Technician, utcnow
 from console.qc import bp
 from console.qc.repeat_forms import (
@@ -39,7 +40,7 @@ BOARD_WEEKS = (4, 8, 13, 26)
 
 
 def _client_filter() -> int | None:
-    return request.args.get("client", type=int) or None
+    return request.args.get("client", type=db_id)
 
 
 def _order(order_id: int) -> Order:
@@ -76,7 +77,7 @@ def repeats_queue():
     """Possible repeat repairs waiting for the commission, the longest waiting first."""
     client_id = _client_filter()
     page = repeat_repairs.review_queue(
-        client_id=client_id, page=request.args.get("page", 1, type=int)
+        client_id=client_id, page=request.args.get("page", 1, type=db_id)
     )
     forms = {row.order.id: _forms(row.order) for row in page.rows}
     return render_template(
@@ -217,7 +218,7 @@ def flagged_orders():
     client_id = _client_filter()
     handled = request.args.get("show") == "handled"
     page = repeat_repairs.blocked_technician_orders(
-        client_id=client_id, handled=handled, page=request.args.get("page", 1, type=int)
+        client_id=client_id, handled=handled, page=request.args.get("page", 1, type=db_id)
     )
     return render_template(
         "qc/flagged_orders.html",

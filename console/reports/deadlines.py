@@ -6,6 +6,7 @@ from flask import render_template, request
 
 from console.access import roles_required
 from console.extensions import db
+from console.ids import db_id
 from console.models import Client, Role, utcnow
 from console.reports import bp
 from console.services import catalog, deadline_report
@@ -19,7 +20,7 @@ def deadlines():
     days = request.args.get("days", 30, type=int)
     if days not in PERIODS:
         days = 30
-    client_id = request.args.get("client", type=int)
+    client_id = request.args.get("client", type=db_id)
     client = db.session.get(Client, client_id) if client_id else None
     now = utcnow()
     return render_template(

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from console.ids import MAX_ID, optional_id
 from console.models import ComplaintKind, ComplaintStatus
 
 OPEN = (ComplaintStatus.NEW, ComplaintStatus.IN_PROGRESS, ComplaintStatus.WAITING_CUSTOMER)
@@ -46,8 +47,10 @@ class Cursor:
         if not match:
             return None
         key, row_id = match.group(1), int(match.group(2))
+        if row_id > MAX_ID:
+            return None
         if not dated:
-            return cls(int(key), row_id)
+            return cls(int(key), row_id) if int(key) <= MAX_ID else None
         try:
             return cls(datetime.strptime(key, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC), row_id)
         except ValueError:
@@ -91,12 +94,8 @@ class InboxFilter:
         return cls(
             status=status if status in STATUS_CHOICES else "open",
             category=text("category", 64),
-            client_id=int(client) if client and client.isdigit() else None,
-            assignee=(
-                assignee
-                if assignee in ("me", "none") or (assignee and assignee.isdigit())
-                else None
-            ),
+            client_id=optional_id(client),
+            assignee=(assignee if assignee in ("me", "none") or optional_id(assignee) else None),
             kind=ComplaintKind(kind) if kind in {k.value for k in ComplaintKind} else None,
             deadline=deadline if deadline in DEADLINE_CHOICES else None,
             q=" ".join((args.get("q") or "").split())[:100],

@@ -19,6 +19,7 @@ import phonenumbers
 from sqlalchemy import or_, select
 
 from console.extensions import db
+from console.ids import optional_id
 from console.models import Client, Complaint, Customer, CustomerPhone, Order
 
 SEARCH_CAP = 1_000  # a name found in more complaints than this lists the first ones only
@@ -67,11 +68,11 @@ def resolve_search(text: str) -> Search | None:
         return None
     number = _NUMBER.fullmatch(text)
     if number:
-        return Search(text, complaint_id=int(number.group(1)))
+        return Search(text, complaint_id=optional_id(number.group(1)))
     clients = db.session.execute(select(Client.id, Client.country)).all()
     search = Search(text)
     if text.isdigit() and len(text) <= 12:
-        search.complaint_id = int(text)
+        search.complaint_id = optional_id(text)  # None: no complaint has that number
     phones = phone_candidates(text, {c.country for c in clients if c.country})
     if phones:
         search.customers = frozenset(
