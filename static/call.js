@@ -19,6 +19,8 @@
   var RETRY_MIN_MS = 1000;
   var RETRY_MAX_MS = 10 * 1000;
   var REQUEST_TIMEOUT_MS = 15 * 1000;
+  // The 4xx answers that mean "not now" rather than "not this": tried again like a 5xx.
+  var TRANSIENT = { 408: true, 429: true };
 
   var saveState = document.getElementById("save-state");
   var saveText = document.getElementById("save-text");
@@ -38,7 +40,10 @@
     typingTimer: null,
     savedAt: screen.dataset.savedAgo === "" ? null : Date.now() - 1000 * parseInt(screen.dataset.savedAgo, 10),
     leaseUntil: Date.now() + 1000 * (parseInt(screen.dataset.lease, 10) || 0),
-    problem: null        // "offline" | "retry" | "lost"
+    problem: null,       // "offline" | "retry" | "lost" | "refused"
+    refusal: "",         // what the server said when it refused a save (a 4xx)
+    renewing: false,     // a fresh CSRF token is on its way: the next save waits for it
+    renewed: false       // the token was renewed for this refusal already: no second try
   };
 
   function csrfToken() {
@@ -68,8 +73,7 @@
       method: "POST",
       body: body,
       credentials: "same-origin",
-      // The server has no use for the page's address, and a save stays smaller without it.
-      referrerPolicy: "no-referrer",
+      // The page's address goes as the Referer: over HTTPS the CSRF check wants a same-origin one.
       signal: controller.signal,
       headers: {
         "Accept": "application/json",
@@ -88,14 +92,18 @@
   function changed() {
     if (state.stopped) return;
     var now = answers();
-    if (now === state.sent && !state.dirty) return;
+    if (now === state.sent && !state.dirty) {
+      // Back to what the server holds: nothing refused is left on the screen.
+      if (state.problem === "refused") { state.problem = null; render(); }
+      return;
+    }
     state.dirty = true;
     render();
     send();
   }
 
   function send() {
-    if (state.inFlight || state.heartbeat || !state.dirty || state.stopped) return;
+    if (state.inFlight || state.heartbeat || state.renewing || !state.dirty || state.stopped) return;
     clearTimeout(state.retryTimer);
     state.retryTimer = null;
     state.seq += 1;
@@ -106,13 +114,19 @@
     post(screen.dataset.autosaveUrl, token() + "&seq=" + seq + (body ? "&" + body : ""))
       .then(function (response) {
         if (response.status === 409 || response.status === 403) { lost(); return null; }
-        if (!response.ok) throw new Error("HTTP " + response.status);
+        if (response.status >= 400 && response.status < 500 && !TRANSIENT[response.status]) {
+          return response.json()
+            .catch(function () { return {}; })
+            .then(function (data) { refused(data); return null; });
+        }
+        if (!response.ok) throw new Error("HTTP " + response.status); // tried again later
         return response.json();
       })
       .then(function (data) {
         if (!data) return;
         state.retryMs = 0;
         state.problem = null;
+        state.renewed = false;
         state.leaseUntil = Date.now() + 1000 * data.lease;
         if (!data.stored) {
           // The server holds a newer counter (another tab, a reload): catch up and send again.
@@ -135,6 +149,32 @@
       });
   }
 
+  // A 4xx is the server's answer, not a dropped line: the same save again would get the same
+  // answer, so it is not retried. An expired token is renewed and the save sent once more;
+  // any other refusal is shown, the answers stay on the screen, and the operator's next change
+  // sends them again.
+  function refused(data) {
+    if (data.error === "csrf_expired" && !state.renewed && window.QCConsole) {
+      state.renewed = true;
+      state.renewing = true;
+      state.dirty = true; // still to be stored: "Saving…" meanwhile
+      window.QCConsole.renewToken().then(function (fresh) {
+        state.renewing = false;
+        if (fresh) { send(); return; }
+        if (navigator.onLine === false) { state.renewed = false; state.problem = "offline"; }
+        else state.problem = "retry";
+        retryLater();
+        render();
+      });
+      return;
+    }
+    clearTimeout(state.retryTimer);
+    state.retryTimer = null;
+    state.dirty = false;
+    state.problem = "refused";
+    state.refusal = data.message || message("RefusedReason");
+  }
+
   function retryLater() {
     if (state.stopped) return;
     state.retryMs = Math.min(RETRY_MAX_MS, state.retryMs ? state.retryMs * 2 : RETRY_MIN_MS);
@@ -154,6 +194,12 @@
     post(screen.dataset.heartbeatUrl, token())
       .then(function (response) {
         if (response.status === 409 || response.status === 403) { lost(); return null; }
+        if (response.status === 400 && window.QCConsole) {
+          // An expired token: renewed now, so the next heartbeat or save passes.
+          response.json().then(function (data) {
+            if (data && data.error === "csrf_expired") window.QCConsole.renewToken();
+          }).catch(function () {});
+        }
         return response.ok ? response.json() : null;
       })
       .then(function (data) {
@@ -203,6 +249,7 @@
   function render() {
     var label, kind;
     if (state.problem === "lost") { label = message("Lost"); kind = "lost"; }
+    else if (state.problem === "refused") { label = message("Refused").replace("{reason}", state.refusal); kind = "lost"; }
     else if (state.problem === "offline") { label = message("Offline"); kind = "offline"; }
     else if (state.problem === "retry") { label = message("Retry"); kind = "offline"; }
     else if (state.dirty || state.inFlight) { label = message("Saving"); kind = "saving"; }
@@ -384,7 +431,7 @@
     if (form.contains(e.detail.elt)) { state.problem = "offline"; render(); }
   });
   window.addEventListener("beforeunload", function (e) {
-    if (!state.leaving && !state.stopped && (state.dirty || state.inFlight)) {
+    if (!state.leaving && !state.stopped && (state.dirty || state.inFlight || state.problem === "refused")) {
       e.preventDefault();
       e.returnValue = "";
     }

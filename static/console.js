@@ -12,14 +12,20 @@
       input.value = token;
     });
   }
+  // Resolves to the new token, or null when it could not be had (call.js waits for it).
   function renewToken() {
     var url = document.body.dataset.csrfUrl;
-    if (!url) return;
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    if (!url) return Promise.resolve(null);
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data && data.token) setToken(data.token); })
-      .catch(function () { /* offline: try again at the next tick */ });
+      .then(function (data) {
+        if (!data || !data.token) return null;
+        setToken(data.token);
+        return data.token;
+      })
+      .catch(function () { return null; /* offline: try again at the next tick */ });
   }
+  window.QCConsole = { renewToken: renewToken };
   setInterval(renewToken, RENEW_EVERY_MS);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") renewToken();
