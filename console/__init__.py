@@ -68,12 +68,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from console import access, i18n, jobs
-    from console.database import configure_engine
+    from console.database import configure_engine, mark_request_served
     from console.extensions import babel, csrf, db, htmx, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    app.before_request(mark_request_served)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -86,15 +87,25 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        from console.services.auth import load_session_user
+        from console.database import WRITING_METHODS
+        from console.models import utcnow
+        from console.services import auth
 
+        user = auth.load_session_user(token, max_age=app.config["PERMANENT_SESSION_LIFETIME"])
         # A page polling in an open tab (the notice bell, the live board) is not the person at
         # work: it must not keep an abandoned session alive past its idle limit.
-        return load_session_user(
-            token,
-            max_age=app.config["PERMANENT_SESSION_LIFETIME"],
-            touch=request.headers.get("X-Console-Poll") != "1",
-        )
+        now = utcnow()
+        if (
+            user is not None
+            and request.headers.get("X-Console-Poll") != "1"
+            and auth.needs_touch(user.current_session, now)
+        ):
+            if request.method in WRITING_METHODS:
+                # Already in this request's write transaction: saved with its work.
+                user.current_session.last_seen_at = now
+            else:
+                auth.touch_session(user.current_session.id, now)
+        return user
 
     app.before_request(access.enforce_access)
     jobs.init_app(app)

@@ -65,16 +65,15 @@ def enforce_access():
     if declared == SIGNED_IN:
         return None
     if declared is None or current_user.role not in declared:
+        from console.database import immediate_transaction
         from console.services import audit
 
-        audit.record(
-            "access.refused",
-            actor=current_user,
-            details={"endpoint": request.endpoint, "path": request.path},
-        )
-        from console.extensions import db
-
-        db.session.commit()
+        with immediate_transaction():  # a refused GET writes too
+            audit.record(
+                "access.refused",
+                actor=current_user,
+                details={"endpoint": request.endpoint, "path": request.path},
+            )
         raise Forbidden()
     return None
 

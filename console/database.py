@@ -1,23 +1,48 @@
 """Database engine behaviour that differs between SQLite and PostgreSQL.
 
-SQLite runs in WAL mode with foreign keys on. Its Python driver opens transactions lazily
-("deferred"), which lets two writers both read and then collide; ``immediate_transaction`` takes
-the write lock up front for the few operations (claiming a call) that read-then-write under
-concurrency. On PostgreSQL it only delimits the transaction: row locks do that job there.
+SQLite has one write lock per database file. A transaction that read first and then writes must
+upgrade its lock, and in WAL mode that upgrade fails at once with "database is locked" when
+another writer committed meanwhile: the busy timeout never applies. So on SQLite every unit of
+work that writes takes the write lock when it begins (``BEGIN IMMEDIATE``), and waits for it:
+
+- a request that may write (POST, PUT, PATCH, DELETE) begins its transactions IMMEDIATE until
+  its first commit (what it reads afterwards to render runs without the lock);
+- a job, and any block in ``immediate_transaction()``, likewise;
+- GET requests read in deferred transactions (readers never wait in WAL mode); one that must
+  write does it in ``immediate_transaction()``;
+- ``read_only()`` is a deferred block that ends its transaction: the reads a POST does before
+  slow work that needs no lock (checking a password) or a job's scan before an idempotent write.
+
+A write in a deferred transaction of a request is a bug: under tests it raises, in production it
+is logged. On PostgreSQL the modes change nothing: row locks (``SELECT ... FOR UPDATE``) do the
+job there.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from console.extensions import db
 
-_begin_mode: ContextVar[str] = ContextVar("sqlite_begin_mode", default="DEFERRED")
+log = logging.getLogger(__name__)
+
+IMMEDIATE, DEFERRED = "IMMEDIATE", "DEFERRED"
+WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# Set by immediate_transaction(), read_only() and jobs; unset, the request's method decides.
+_mode_override: ContextVar[str | None] = ContextVar("sqlite_begin_mode", default=None)
+
+
+class WriteOutsideWriteLock(RuntimeError):
+    """A request wrote to SQLite in a transaction that did not take the write lock first."""
 
 
 def configure_engine(engine: Engine) -> None:
@@ -37,11 +62,87 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn):
-        conn.exec_driver_sql(f"BEGIN {_begin_mode.get()}")
+        mode = _begin_mode()
+        conn.info["sqlite_begin"] = mode, _serving()
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    @event.listens_for(engine, "commit")
+    def _sqlite_commit(conn):
+        if has_request_context():
+            g._db_committed = True
+
+
+def mark_request_served() -> None:
+    """``before_request`` hook: this request is being served (not a test's request context)."""
+    g._db_serving = True
+
+
+def _serving() -> bool:
+    return has_request_context() and g.get("_db_serving", False)
+
+
+def _begin_mode() -> str:
+    mode = _mode_override.get()
+    if mode is not None:
+        return mode
+    if (
+        has_request_context()
+        and request.method in WRITING_METHODS
+        and not g.get("_db_committed", False)
+    ):
+        return IMMEDIATE
+    return DEFERRED
+
+
+@event.listens_for(Session, "before_flush")
+def _writes_hold_the_lock(session: Session, _context, _instances) -> None:
+    """Catch the read-then-write that SQLite cannot serialize (see the module docstring)."""
+    if not _serving() or not (session.new or session.dirty or session.deleted):
+        return
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite" or not session.in_transaction():
+        return
+    mode, in_request = session.connection().info.get("sqlite_begin", (IMMEDIATE, False))
+    if mode == IMMEDIATE or not in_request:
+        return
+    message = f"{request.endpoint}: writes in a transaction begun without SQLite's write lock"
+    if has_app_context() and current_app.testing:
+        raise WriteOutsideWriteLock(message)
+    log.error(message)
 
 
 def is_sqlite() -> bool:
     return db.engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def _begin_as(mode: str):
+    token = _mode_override.set(mode)
+    try:
+        yield
+    finally:
+        _mode_override.reset(token)
+
+
+@contextmanager
+def writing():
+    """Transactions begun in the block take SQLite's write lock first (a job's work)."""
+    with _begin_as(IMMEDIATE):
+        yield
+
+
+@contextmanager
+def read_only():
+    """Run the block's reads in a transaction of their own, without the write lock, and end it
+    (rolled back: the block must not write) when the block ends."""
+    session = db.session
+    if session().in_transaction():
+        session.commit()  # whatever was pending stays the caller's own unit of work
+    with _begin_as(DEFERRED):
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 @contextmanager
@@ -58,12 +159,8 @@ def immediate_transaction(*, keep_loaded: bool = False):
     """
     session = db.session
     _commit(session, keep_loaded)
-    with _one_writer_per_process():
-        token = _begin_mode.set("IMMEDIATE")
-        try:
-            session.connection()  # emits BEGIN IMMEDIATE on SQLite
-        finally:
-            _begin_mode.reset(token)
+    with _one_writer_per_process(), _begin_as(IMMEDIATE):
+        session.connection()  # emits BEGIN IMMEDIATE on SQLite
         try:
             yield session
             _commit(session, keep_loaded)

@@ -78,7 +78,15 @@ class ConsoleTestClient(FlaskClient):
         if has_app_context():
             for name in list(g):
                 g.pop(name)
-        return super().open(*args, **kwargs)
+            # In production a request starts with no transaction; here the test's session
+            # lives on between requests. End what the test (or the last request) left open, so
+            # a request begins its transactions as it would deployed (console/database.py).
+            if _db.session().in_transaction():
+                _db.session.commit()
+        response = super().open(*args, **kwargs)
+        if has_app_context() and _db.session().in_transaction():
+            _db.session.rollback()  # as the request's teardown does deployed: uncommitted is lost
+        return response
 
 
 def _build_app(database_url: str, **overrides):

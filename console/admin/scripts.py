@@ -24,6 +24,7 @@ from console.access import roles_required
 from console.admin import bp
 from console.admin import script_forms as forms
 from console.admin.forms import ConfirmForm
+from console.database import immediate_transaction
 from console.extensions import db, htmx
 from console.models import (
     AnswerOption,
@@ -481,8 +482,8 @@ def script_status(script_id: int, action: str):
 @roles_required(Role.ADMIN)
 def script_editor(script_id: int):
     script = _script(script_id)
-    draft = script_service.ensure_draft(script)
-    db.session.commit()
+    with immediate_transaction():  # opening the editor may start the draft
+        draft = script_service.ensure_draft(script)
     return render_template(
         EDITOR, **_editor_context(script, draft), **_preview_context(script, draft)
     )

@@ -23,13 +23,19 @@ def _app():
 
 
 def job(func):
+    """A job writes: on SQLite its transactions take the write lock when they begin (see
+    console/database.py), so it waits its turn instead of failing beside the web requests."""
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from console.database import writing
+
         if has_app_context():
-            return func(*args, **kwargs)
+            with writing():
+                return func(*args, **kwargs)
         from console.extensions import db
 
-        with _app().app_context():
+        with _app().app_context(), writing():
             try:
                 return func(*args, **kwargs)
             except Exception:

@@ -95,12 +95,12 @@ def _lease_lost(_error):
 
 @bp.errorhandler(calls.NotHeld)
 def _not_held(_error):
-    audit.record(
-        "access.refused",
-        actor=current_user,
-        details={"endpoint": request.endpoint, "path": request.path, "reason": "not_held"},
-    )
-    db.session.commit()
+    with immediate_transaction():  # also refused on a GET
+        audit.record(
+            "access.refused",
+            actor=current_user,
+            details={"endpoint": request.endpoint, "path": request.path, "reason": "not_held"},
+        )
     if _wants_json():
         return jsonify(error="not_held", message=_("This call is not yours.")), 403
     return render_error(
@@ -329,7 +329,7 @@ def call_heartbeat(task_id: int):
 @roles_required(Role.OPERATOR)
 def call_submit(task_id: int):
     form = SubmitCallForm()
-    task = db.session.get(CallTask, task_id)
+    task = calls.lock_task(task_id)  # a double click's twin waits here, then finds it saved
     if task is None:
         abort(404)
     if not is_own_submission(task, current_user, form.submit_key.data):
@@ -385,8 +385,8 @@ def _after_call(form):
     """Straight to the next call, or to the start page paused if the operator asked for it."""
     reason = form.pause_reason
     if reason is not None:
-        operator_state.pause(current_user, reason)
-        db.session.commit()
+        with immediate_transaction():  # after the call's own commit
+            operator_state.pause(current_user, reason)
         flash(_("Paused: %(reason)s.", reason=PAUSE_LABELS[reason]), "info")
         return _go(url_for(".start"))
     return _to_next_call()

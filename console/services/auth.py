@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from sqlalchemy import bindparam, select, update
 
+from console.database import writing
 from console.extensions import db
 from console.models import Role, User, UserSession, utcnow
 from console.services import audit, login_throttle
@@ -134,21 +135,30 @@ def start_session(user: User, *, ip: str | None, user_agent: str | None) -> User
     return session
 
 
-def load_session_user(token: str, *, max_age: timedelta, touch: bool = True) -> User | None:
-    """The user behind a live session token; None when revoked, expired or deactivated.
-    ``touch``: the request is the person's own doing, so it counts as activity."""
+def load_session_user(token: str, *, max_age: timedelta) -> User | None:
+    """The user behind a live session token; None when revoked, expired or deactivated."""
     row = db.session.execute(_session_statement(), {"token": token}).first()
     if row is None:
         return None
     session, user = row
-    now = utcnow()
-    if not user.active or now - session.last_seen_at > max_age:
+    if not user.active or utcnow() - session.last_seen_at > max_age:
         return None
-    if touch and now - session.last_seen_at > _TOUCH_EVERY:
-        session.last_seen_at = now
-        db.session.commit()
     user.current_session = session
     return user
+
+
+def needs_touch(session: UserSession, now: datetime) -> bool:
+    """Activity is written at most every few minutes, not on every request."""
+    return now - session.last_seen_at > _TOUCH_EVERY
+
+
+def touch_session(session_id: int, now: datetime) -> None:
+    """Write a session's last-seen time in a small transaction of its own, on its own
+    connection: a request that only reads never holds a write transaction for it."""
+    with writing(), db.engine.begin() as connection:
+        connection.execute(
+            update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
+        )
 
 
 @cache

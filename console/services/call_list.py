@@ -16,7 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from console.database import is_sqlite
+from console.database import immediate_transaction, is_sqlite, read_only
 from console.extensions import db
 from console.models import (
     CallOutcome,
@@ -69,67 +69,67 @@ def generate_due_calls(now: datetime | None = None, *, batch: int = 5000) -> Gen
     result = Generated()
     last_id = 0
     while True:
-        rows = db.session.execute(
-            select(
-                Order.id,
-                Order.external_id,
-                Order.client_id,
-                Order.customer_id,
-                Order.completed_at,
-                Customer.do_not_call,
-                WorkType,
-                Client,
-            )
-            .join(Customer, Customer.id == Order.customer_id)
-            .join(WorkType, WorkType.id == Order.work_type_id)
-            .join(Client, Client.id == Order.client_id)
-            .where(
-                Order.id > last_id,
-                Order.completed_at >= oldest,
-                Order.completed_at <= now,
-                ~exists().where(CallTask.order_id == Order.id, CallTask.purpose == "follow_up"),
-            )
-            .order_by(Order.id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            break
-        last_id = rows[-1][0]
-        values = []
-        for order_id, external_id, client_id, customer_id, completed_at, dnc, wt, client in rows:
-            task = {
-                "order_id": order_id,
-                "purpose": "follow_up",
-                "client_id": client_id,
-                "customer_id": customer_id,
-                "due_at": completed_at + timedelta(days=delay_days(wt, client, default_delay)),
-                "max_attempts": max_attempts,
-                "status": TaskStatus.PENDING,
-                "outcome": None,
-                "closed_at": None,
-                "created_at": now,
-            }
-            if dnc:
-                task |= {
-                    "status": TaskStatus.DONE,
-                    "outcome": CallOutcome.DO_NOT_CALL,
-                    "closed_at": now,
-                }
-                result.do_not_call += 1
-            elif not in_sample(f"{client_id}:{external_id}", wt.sample_percent):
-                task |= {
-                    "status": TaskStatus.DONE,
-                    "outcome": CallOutcome.NOT_SAMPLED,
-                    "closed_at": now,
-                }
-                result.not_sampled += 1
-            else:
-                result.created += 1
-            values.append(task)
+        # Read without the write lock (operators keep saving meanwhile), then insert under it:
+        # the insert skips orders that got their task in between.
+        with read_only():
+            rows = db.session.execute(
+                select(
+                    Order.id,
+                    Order.external_id,
+                    Order.client_id,
+                    Order.customer_id,
+                    Order.completed_at,
+                    Customer.do_not_call,
+                    WorkType,
+                    Client,
+                )
+                .join(Customer, Customer.id == Order.customer_id)
+                .join(WorkType, WorkType.id == Order.work_type_id)
+                .join(Client, Client.id == Order.client_id)
+                .where(
+                    Order.id > last_id,
+                    Order.completed_at >= oldest,
+                    Order.completed_at <= now,
+                    ~exists().where(CallTask.order_id == Order.id, CallTask.purpose == "follow_up"),
+                )
+                .order_by(Order.id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                break
+            last_id = rows[-1][0]
+            values = [_task_values(row, now, default_delay, max_attempts, result) for row in rows]
         insert = sqlite_insert if is_sqlite() else pg_insert
-        db.session.execute(
-            insert(CallTask).on_conflict_do_nothing(index_elements=["order_id", "purpose"]),
-            values,
-        )
-        db.session.commit()
+        with immediate_transaction():
+            db.session.execute(
+                insert(CallTask).on_conflict_do_nothing(index_elements=["order_id", "purpose"]),
+                values,
+            )
     return result
+
+
+def _task_values(row, now: datetime, default_delay: int, max_attempts: int, counts: Generated):
+    """The new task of one order: due after the delay, or closed at once for a customer who
+    asked not to be called or an order outside the work type's sample."""
+    order_id, external_id, client_id, customer_id, completed_at, dnc, wt, client = row
+    task = {
+        "order_id": order_id,
+        "purpose": "follow_up",
+        "client_id": client_id,
+        "customer_id": customer_id,
+        "due_at": completed_at + timedelta(days=delay_days(wt, client, default_delay)),
+        "max_attempts": max_attempts,
+        "status": TaskStatus.PENDING,
+        "outcome": None,
+        "closed_at": None,
+        "created_at": now,
+    }
+    if dnc:
+        task |= {"status": TaskStatus.DONE, "outcome": CallOutcome.DO_NOT_CALL, "closed_at": now}
+        counts.do_not_call += 1
+    elif not in_sample(f"{client_id}:{external_id}", wt.sample_percent):
+        task |= {"status": TaskStatus.DONE, "outcome": CallOutcome.NOT_SAMPLED, "closed_at": now}
+        counts.not_sampled += 1
+    else:
+        counts.created += 1
+    return task

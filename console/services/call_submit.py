@@ -39,7 +39,7 @@ from console.scripts.scoring import (
     shown_questions,
 )
 from console.services import audit, complaints
-from console.services.calls import LeaseLost, _check_lease, _close
+from console.services.calls import LeaseLost, _check_lease, _close, lock_task
 from console.services.scripts import definition_of
 
 
@@ -99,10 +99,10 @@ def submit_call(
         return replay
     try:
         with immediate_transaction():
-            replay = _replay(submit_key)  # a concurrent twin may have committed meanwhile
+            task = lock_task(task_id)
+            replay = _replay(submit_key)  # a twin may have committed while this one waited
             if replay is not None:
                 return replay
-            task = db.session.get(CallTask, task_id, populate_existing=True)
             if task is None or task.submit_key != submit_key:
                 raise LeaseLost()
             _check_lease(task, user, lease_token, now)

@@ -121,6 +121,11 @@ def held_task(user: User, now: datetime | None = None) -> CallTask | None:
 
 
 @cache
+def _lock_operator_statement():
+    return select(User.id).where(User.id == _USER).with_for_update()
+
+
+@cache
 def _held_statement():
     """The id of the task an operator holds under a live lease: the claim reads only this."""
     return select(CallTask.id).where(
@@ -221,6 +226,10 @@ def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
     # Everything the claim decides on is read by query under the lock, and the task it takes is
     # read back after the update: what stays loaded is what was committed, ready for the screen.
     with immediate_transaction(keep_loaded=True):
+        if not is_sqlite():
+            # One claim per operator at a time: a second tab's or a double click's claim waits
+            # here, then finds the task the first one took (SQLite: the write lock does this).
+            _core(_lock_operator_statement(), {"user_id": user.id})
         held = _core(_held_statement(), {"user_id": user.id, "now": now}).scalar()
         if held is not None:
             return load_for_screen(held)
@@ -369,9 +378,17 @@ def load_for_screen(task_id: int, *, fresh: bool = False) -> CallTask | None:
     return task
 
 
+def lock_task(task_id: int) -> CallTask | None:
+    """The task as committed, its row locked until this transaction ends, so the changes to one
+    call (a save, an outcome, a submit) happen one after another (PostgreSQL; on SQLite the
+    request's write transaction already serializes them)."""
+    return db.session.get(CallTask, task_id, with_for_update=True, populate_existing=True)
+
+
 def task_for(user: User, task_id: int, *, for_screen: bool = False) -> CallTask:
-    """The task, if this operator holds it (or held it and nobody took it over): else NotHeld."""
-    task = load_for_screen(task_id) if for_screen else db.session.get(CallTask, task_id)
+    """The task, if this operator holds it (or held it and nobody took it over): else NotHeld.
+    To change it (``for_screen`` false), its row is locked: see ``lock_task``."""
+    task = load_for_screen(task_id) if for_screen else lock_task(task_id)
     if task is None or task.held_by_id != user.id:
         raise NotHeld()
     return task
