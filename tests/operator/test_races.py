@@ -5,6 +5,7 @@ arrive together (the loser is told the call is no longer theirs)."""
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 from sqlalchemy import func, select
 
@@ -65,6 +66,23 @@ def test_four_simultaneous_next_calls_of_one_operator_hold_one_call(app, db, mak
     assert held == 1
 
 
+def submit(user_id: int, task_id: int, token: str, key: str) -> str:
+    from console.extensions import db
+
+    user = db.session.get(User, user_id)
+    call_submit.submit_call(task_id, user=user, lease_token=token, submit_key=key, answers=ANSWERS)
+    return "submitted"
+
+
+def no_answer(user_id: int, task_id: int, token: str) -> str:
+    from console.extensions import db
+
+    user = db.session.get(User, user_id)
+    held = calls.task_for(user, task_id)  # as the outcome view does: the row locked
+    calls.record_outcome(held, user, token, CallOutcome.NO_ANSWER, now=NOON_MOSCOW)
+    return "no answer"
+
+
 @on_both_databases
 def test_a_submit_racing_no_answer_ends_the_call_once(app, db, make_task, operator):
     user_id = operator.id
@@ -74,24 +92,8 @@ def test_a_submit_racing_no_answer_ends_the_call_once(app, db, make_task, operat
         db.session.commit()
         task_id, token, key = task.id, task.lease_token, task.submit_key
 
-        def submit():
-            from console.extensions import db as _db
-
-            user = _db.session.get(User, user_id)
-            call_submit.submit_call(
-                task_id, user=user, lease_token=token, submit_key=key, answers=ANSWERS
-            )
-            return "submitted"
-
-        def no_answer():
-            from console.extensions import db as _db
-
-            user = _db.session.get(User, user_id)
-            held = calls.task_for(user, task_id)  # as the outcome view: the row locked
-            calls.record_outcome(held, user, token, CallOutcome.NO_ANSWER, now=NOON_MOSCOW)
-            return "no answer"
-
-        results = at_once(app, submit, no_answer)
+        call = (user_id, task_id, token)
+        results = at_once(app, partial(submit, *call, key), partial(no_answer, *call))
         won = [r for r in results if isinstance(r, str)]
         lost = [r for r in results if not isinstance(r, str)]
         assert len(won) == 1, results
