@@ -20,6 +20,7 @@ job there.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from contextvars import ContextVar
 from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from console.extensions import db
@@ -203,6 +205,29 @@ def _commit(scoped, keep_loaded: bool) -> None:
         session.commit()
     finally:
         session.expire_on_commit = expire
+
+
+# PostgreSQL's "try the transaction again": a deadlock it broke, or a serialization failure.
+_TRY_AGAIN = frozenset({"40P01", "40001"})
+
+
+def retried_when_deadlocked(func, attempts: int = 3):
+    """Run a unit of work that owns its transaction (and rolls it back when it raises) again
+    when PostgreSQL broke a deadlock by failing it; the last failure is raised."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        for attempt in range(1, attempts + 1):
+            try:
+                return func(*args, **kwargs)
+            except DBAPIError as error:
+                if getattr(error.orig, "sqlstate", None) not in _TRY_AGAIN or attempt == attempts:
+                    raise
+                db.session.rollback()
+                log.warning("%s: %s, trying again", func.__name__, type(error.orig).__name__)
+        raise AssertionError("unreachable")
+
+    return run
 
 
 def ping() -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from console.database import immediate_transaction
+from console.database import immediate_transaction, retried_when_deadlocked
 from console.extensions import db
 from console.models import (
     CallAttempt,
@@ -83,6 +83,7 @@ def is_own_submission(task: CallTask, user: User, submit_key: str | None) -> boo
     )
 
 
+@retried_when_deadlocked
 def submit_call(
     task_id: int,
     *,

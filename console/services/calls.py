@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm.attributes import set_committed_value
 
-from console.database import immediate_transaction, is_sqlite
+from console.database import immediate_transaction, is_sqlite, retried_when_deadlocked
 from console.extensions import db
 from console.models import (
     CallAttempt,
@@ -217,6 +217,7 @@ def _script_statement():
     )
 
 
+@retried_when_deadlocked
 def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
     """Hand this operator their next call, or None when nothing is due. Commits.
 
