@@ -10,7 +10,9 @@ people and calls a test needs straight into its database.
 from __future__ import annotations
 
 import contextlib
+import html
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -18,10 +20,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from datetime import time as clock
 from datetime import timedelta
 from pathlib import Path
+
+import httpx
 
 from console import ROOT, create_app
 from tests.conftest import PASSWORD
@@ -153,6 +158,51 @@ def _wait_until_up(deployed: Deployed, seconds: float = 30) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer in {seconds} s:\n{deployed.log_tail()}")
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+def field(page: str, name: str) -> str:
+    found = re.search(r'<input[^>]*name="' + re.escape(name) + r'"[^>]*value="([^"]*)"', page)
+    assert found, f"no field {name} on the page"
+    return html.unescape(found.group(1))
+
+
+class Person:
+    """One browser: its cookies, and every status it was answered with."""
+
+    def __init__(self, base: str, statuses: Counter, problems: list):
+        self.http = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
+        self.base = base
+        self.statuses = statuses
+        self.problems = problems
+        self.csrf = ""
+
+    def send(self, method: str, path: str, expect: tuple[int, ...], **kwargs) -> httpx.Response:
+        headers = {"Referer": self.base + "/", **kwargs.pop("headers", {})}
+        response = self.http.request(method, path, headers=headers, **kwargs)
+        self.statuses[response.status_code] += 1
+        if response.status_code not in expect:
+            self.problems.append((method, path, response.status_code, response.text[:300]))
+        return response
+
+    def sign_in(self, email: str) -> None:
+        page = self.send("GET", "/login", (200,)).text
+        self.send(
+            "POST",
+            "/login",
+            (302,),
+            data={"csrf_token": field(page, "csrf_token"), "email": email, "password": PASSWORD},
+        )
+        home = self.send("GET", "/", (302,)).headers["location"]
+        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', self.page(home)).group(1)
+
+    def page(self, path: str) -> str:
+        return self.send("GET", path, (200,)).text
+
+    def post(self, path: str, expect=(303,), **data) -> httpx.Response:
+        return self.send("POST", path, expect, data={"csrf_token": self.csrf, **data})
 
 
 # --- data --------------------------------------------------------------------------------------

@@ -5,18 +5,15 @@ one a person expects; none is a 5xx ("database is locked" came back as 503 befor
 
 from __future__ import annotations
 
-import html
 import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD
-from tests.deployed import migrate, seed, serve
+from tests.deployed import Person, field, migrate, seed, serve
 
 ANSWERS = {  # the shipped base script, answered with one complaint (speed "1": punctuality)
     "q-speed": "1",
@@ -26,48 +23,6 @@ ANSWERS = {  # the shipped base script, answered with one complaint (speed "1": 
     "q-price": "fair",
     "q-contacts": "no",
 }
-
-
-def field(page: str, name: str) -> str:
-    found = re.search(r'<input[^>]*name="' + re.escape(name) + r'"[^>]*value="([^"]*)"', page)
-    assert found, f"no field {name} on the page"
-    return html.unescape(found.group(1))
-
-
-class Person:
-    """One browser: its cookies, and every status it was answered with."""
-
-    def __init__(self, base: str, statuses: Counter, problems: list):
-        self.http = httpx.Client(base_url=base, timeout=60, follow_redirects=False)
-        self.base = base
-        self.statuses = statuses
-        self.problems = problems
-        self.csrf = ""
-
-    def send(self, method: str, path: str, expect: tuple[int, ...], **kwargs) -> httpx.Response:
-        headers = {"Referer": self.base + "/", **kwargs.pop("headers", {})}
-        response = self.http.request(method, path, headers=headers, **kwargs)
-        self.statuses[response.status_code] += 1
-        if response.status_code not in expect:
-            self.problems.append((method, path, response.status_code, response.text[:300]))
-        return response
-
-    def sign_in(self, email: str) -> None:
-        page = self.send("GET", "/login", (200,)).text
-        self.send(
-            "POST",
-            "/login",
-            (302,),
-            data={"csrf_token": field(page, "csrf_token"), "email": email, "password": PASSWORD},
-        )
-        home = self.send("GET", "/", (302,)).headers["location"]
-        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', self.page(home)).group(1)
-
-    def page(self, path: str) -> str:
-        return self.send("GET", path, (200,)).text
-
-    def post(self, path: str, expect=(303,), **data) -> httpx.Response:
-        return self.send("POST", path, expect, data={"csrf_token": self.csrf, **data})
 
 
 def work_calls(person: Person, rounds: int, calls_done: Counter) -> None:
