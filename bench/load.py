@@ -218,7 +218,7 @@ async def _floor(base: str, clients: int, seconds: float):
     await asyncio.sleep(seconds)
     end, cpu_used = time.perf_counter(), time.process_time() - cpu
     stop.set()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await _wind_down(tasks)
     return recorder, start, end, cpu_used
 
 
@@ -310,9 +310,9 @@ async def _ladder(
             await _drained(recorder, end)
             running = step
             window = summarize(recorder, start, end)
-            sign_ins = [
-                r[1] for r in recorder.rows if r[2] == "sign_in" and ramp_start <= r[0] < ramp_end
-            ]
+            # The ramp is not in the window: its requests are reported on their own. The page a
+            # sign-in lands on (an operator's start page, the QC inbox) is part of signing in.
+            ramp = summarize(recorder, ramp_start, ramp_end)
             failed_sign_ins = sum(
                 1 for t, e in recorder.events if e == "sign_in_failed" and ramp_start <= t < end
             )
@@ -345,11 +345,11 @@ async def _ladder(
                     **{k: v for k, v in window.items() if k != "p95_ms"},
                     p95_ms=window["p95_ms"],
                     sign_in={
-                        "n": len(sign_ins),
-                        "p50_ms": _ms(sign_ins, 50),
-                        "p95_ms": _ms(sign_ins, 95),
-                        "ramp_seconds": round(ramp_end - ramp_start, 1),
+                        "people": new,
                         "failed": failed_sign_ins,
+                        "ramp_seconds": round(ramp_end - ramp_start, 1),
+                        "ramp_errors": ramp["errors"],
+                        "by_kind": ramp["by_kind"],
                     },
                     **cpu,
                     client_cpu_ms_per_request=round(
@@ -367,8 +367,17 @@ async def _ladder(
                 break
     finally:
         stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _wind_down(tasks)
     return results, recorder
+
+
+async def _wind_down(tasks: list[asyncio.Task]) -> None:
+    """Let everyone finish the request on its way (each gives up after 15 s), then end what is
+    left."""
+    _done, pending = await asyncio.wait(tasks, timeout=people.REQUEST_TIMEOUT + 5)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def run(dataset, *, steps: list[int], seconds: float, qc_users: int, quick: bool) -> list[dict]:

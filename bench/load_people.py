@@ -199,14 +199,26 @@ class Browser:
             headers["X-Console-Poll"] = "1"  # templates/notifications/_bell.html
         await self.request("bell", "GET", self.bell_url, headers=headers)
 
-    async def sign_in(self, email: str, password: str) -> Reply | None:
-        """The sign-in page, the form, and the home page it leads to."""
+    async def sign_in(
+        self, email: str, password: str, gate: asyncio.Semaphore, stop: asyncio.Event
+    ) -> Reply | None:
+        """The sign-in page, the form, and the home page it leads to. ``gate`` paces the form
+        posts: each one is an argon2 check, which takes a core for a while."""
         page = await self.request("login_page", "GET", "/login", headers={"Accept": PAGE_ACCEPT})
         if page is None or page.status != 200:
             return None
         token = _field(page.text, "csrf_token")
         form = urlencode({"csrf_token": token, "email": email, "password": password})
-        signed = await self.request(
+        async with gate:
+            if stop.is_set():  # the run ended while this person waited to sign in
+                return None
+            signed = await self._post_sign_in(form)
+        if signed is None or signed.status != 302:
+            return None
+        return await self.open_page("page", _local(signed.headers.get("Location", "/")))
+
+    async def _post_sign_in(self, form: str) -> Reply | None:
+        return await self.request(
             "sign_in",
             "POST",
             "/login",
@@ -219,9 +231,6 @@ class Browser:
             },
             expect=(302,),
         )
-        if signed is None or signed.status != 302:
-            return None
-        return await self.open_page("page", _local(signed.headers.get("Location", "/")))
 
 
 def _first_words(text: str) -> str:
@@ -601,8 +610,7 @@ async def operator(
     browser = Browser(base, address, recorder)
     poller = None
     try:
-        async with gate:  # sign-ins are paced: argon2 takes a core for a while
-            page = await browser.sign_in(email, password)
+        page = await browser.sign_in(email, password, gate, stop)
         recorder.event("signed_in" if page is not None else "sign_in_failed")
         if page is None:
             return
@@ -680,8 +688,7 @@ async def qc_user(
     browser = Browser(base, address, recorder)
     poller = None
     try:
-        async with gate:
-            page = await browser.sign_in(email, password)  # lands on the inbox
+        page = await browser.sign_in(email, password, gate, stop)  # lands on the inbox
         recorder.event("signed_in" if page is not None else "sign_in_failed")
         if page is None:
             return
