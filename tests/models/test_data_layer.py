@@ -86,6 +86,9 @@ def test_migrations_upgrade_a_database_that_holds_data(database_url):
         " 'call', 'new', 1, 1, 1, '{}', '2026-11-01 10:00:00')",
         "complaint_events": "INSERT INTO complaint_events (id, complaint_id, at, kind) VALUES"
         " (1, 1, '2026-11-01 10:00:00', 'created')",
+        # Recorded with the signed-in user's proxy before audit entries named the user.
+        "audit_log": "INSERT INTO audit_log (id, at, action, entity_type, entity_id) VALUES"
+        " (1, '2026-11-01 10:00:00', 'auth.sign_out', 'LocalProxy', '1')",
     }
     with app.app_context():
         upgrade(revision="93adb0f768e9")  # the schema before the QC desk
@@ -99,6 +102,8 @@ def test_migrations_upgrade_a_database_that_holds_data(database_url):
                 assert conn.execute(count).scalar() == 1
             if conn.dialect.name == "sqlite":
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            entity = conn.exec_driver_sql("SELECT entity_type FROM audit_log").scalar()
+            assert entity == "User"
         downgrade(revision="base")
         db.engine.dispose()
 
