@@ -16,7 +16,7 @@ graceful_timeout = 30
 # always closes first and never sends a request down a connection gunicorn just dropped.
 keepalive = 75
 # Heartbeat files in memory: a container's overlay filesystem can stall them.
-worker_tmp_dir = "/dev/shm"
+worker_tmp_dir = "/dev/shm"  # noqa: S108 (a memory filesystem, not a shared temp dir)
 # Behind the proxy the peer is the proxy: log the person's address it passed on.
 accesslog = "-"
 access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
