@@ -4,9 +4,9 @@ scripts, 50 operators, and every client open for calls around the clock.
 Built once and cached:
 
 * SQLite: ``bench/.data/bench-<key>.db``, the pristine file. Each run works on a copy
-  (``work-sqlite.db``), because claiming and submitting use up tasks.
+  (``work-sqlite-<pid>.db``), because claiming and submitting use up tasks.
 * PostgreSQL: database ``qc_bench_o<orders>_t<tasks>`` (pristine; a ``bench_meta`` table holds
-  its key). Each run works on ``qc_bench_run``, created from it with
+  its key). Each run works on ``qc_bench_run_<pid>``, created from it with
   ``CREATE DATABASE ... TEMPLATE`` and dropped at the end.
 
 The key names the sizes, the seed and a hash of the schema the models declare, so a model
@@ -16,6 +16,7 @@ change (another engineer adding a column) rebuilds the data instead of benchmark
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -28,7 +29,28 @@ import sqlalchemy as sa
 from bench.common import DATA_DIR, OPERATOR_EMAIL, PASSWORD, PG_ADMIN_URL, ROOT, log, make_app
 
 PG_PREFIX = "qc_bench"  # pristine: qc_bench_o<orders>_t<tasks>
-PG_WORK = "qc_bench_run"
+# Each run's own working copy, named for its process: two runs at once (two engineers, or the
+# load test beside a quick run) must not delete each other's.
+PG_WORK = f"qc_bench_run_{os.getpid()}"
+SQLITE_WORK = f"work-sqlite-{os.getpid()}.db"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _run_pid(name: str) -> int | None:
+    """The process a working copy belongs to; None for one named before copies had owners."""
+    digits = name.rsplit("_", 1)[-1] if name.startswith(PG_PREFIX) else name[12:].split(".")[0]
+    return int(digits) if digits.isdigit() else None
+
+
 OPERATORS = 50
 SEED = 1
 
@@ -210,10 +232,12 @@ def sqlite_dataset(orders: int, tasks: int) -> Dataset:
     else:
         log(f"SQLite data set cached: {pristine.name}")
     seconds = float(timing_file.read_text()) if timing_file.exists() else None
-    work = DATA_DIR / "work-sqlite.db"
+    work = DATA_DIR / SQLITE_WORK
     started = time.perf_counter()
-    for old in DATA_DIR.glob("work-sqlite.db*"):
-        old.unlink()
+    for old in DATA_DIR.glob("work-sqlite*.db*"):
+        owner = _run_pid(old.name)
+        if owner is None or owner == os.getpid() or not _alive(owner):
+            old.unlink()  # this run's, or left by a run that is gone
     shutil.copyfile(pristine, work)
     copy_seconds = round(time.perf_counter() - started, 1)
     return Dataset(
@@ -234,7 +258,7 @@ def _checkpoint(path: Path) -> None:
 
 
 def drop_sqlite_work() -> None:
-    for old in DATA_DIR.glob("work-sqlite.db*"):
+    for old in DATA_DIR.glob(f"{SQLITE_WORK}*"):
         old.unlink()
 
 
@@ -306,7 +330,13 @@ def postgres_dataset(orders: int, tasks: int) -> Dataset:
         log(f"PostgreSQL data set cached: {pristine} ({key})")
     started = time.perf_counter()
     with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_WORK}" WITH (FORCE)'))
+        working = conn.execute(
+            sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'qc\\_bench\\_run%'")
+        ).scalars()
+        for name in list(working):
+            owner = _run_pid(name)
+            if owner is None or owner == os.getpid() or not _alive(owner):
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{PG_WORK}" TEMPLATE "{pristine}"'))
     copy_seconds = round(time.perf_counter() - started, 1)
     admin.dispose()
