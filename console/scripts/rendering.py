@@ -9,15 +9,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from console.scripts import placeholders
-from console.scripts.scoring import (
-    Answers,
-    Consequence,
-    ScoreResult,
-    consequences,
-    missing_answers,
-    score,
-    shown_questions,
-)
+from console.scripts.scoring import Answers, Consequence, ScoreResult, evaluate
 
 
 @dataclass
@@ -64,7 +56,8 @@ def view(
     def fill(text):
         return placeholders.fill(text, values) if values else (text or "")
 
-    visible = {q["key"] for q in shown_questions(definition, answers)}
+    evaluation = evaluate(definition, answers)
+    visible = evaluation.visible
     questions = []
     for q in definition["questions"]:
         chosen = set((answers.get(q["key"]) or {}).get("options") or [])
@@ -86,8 +79,8 @@ def view(
         closing=fill(definition.get("closing")),
         questions=questions,
         answers=answers,
-        score=score(definition, answers),
-        consequences=consequences(definition, answers),
-        missing=missing_answers(definition, answers) if check else {},
+        score=evaluation.score,
+        consequences=evaluation.consequences,
+        missing=evaluation.missing if check else {},
         language=language,
     )

@@ -1,4 +1,7 @@
-"""The response score: one function, exact and explainable (it becomes the technician's KPI).
+"""What a call's answers decide, in one ``evaluate``: the questions shown, the score, what the
+ticked answers create, and what is still missing.
+
+The response score is exact and explainable (it becomes the technician's KPI):
 
     score = Σ(weight × points ÷ max points of the question) ÷ Σ(weight) × 100
 
@@ -70,9 +73,55 @@ def shown_questions(definition: dict, answers: Answers) -> list[dict]:
     return list(shown.values())
 
 
-def score(definition: dict, answers: Answers) -> ScoreResult:
+@dataclass(frozen=True)
+class Consequence:
+    kind: str  # complaint | poaching | repeat_repair
+    question: str
+    option: str
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the answers decide, worked out once from the questions they show: the call
+    screen, the constructor's preview and the submit all read this."""
+
+    shown: list[dict]  # the questions the operator sees, in order
+    score: ScoreResult
+    consequences: list[Consequence]  # what the ticked answers of the shown questions create
+    missing: dict[str, str]  # {key: "required" | "comment"}: what stops a submit
+
+    @property
+    def visible(self) -> set[str]:
+        return {q["key"] for q in self.shown}
+
+    @property
+    def complaint_categories(self) -> list[str]:
+        """One complaint per category, in the order the answers name them."""
+        return list(dict.fromkeys(c.category for c in self.consequences if c.kind == "complaint"))
+
+    @property
+    def poaching(self) -> bool:
+        return any(c.kind == "poaching" for c in self.consequences)
+
+    @property
+    def repeat_repair(self) -> bool:
+        return any(c.kind == "repeat_repair" for c in self.consequences)
+
+
+def evaluate(definition: dict, answers: Answers) -> Evaluation:
+    shown = shown_questions(definition, answers)
+    return Evaluation(
+        shown=shown,
+        score=_score(shown, answers),
+        consequences=_consequences(shown, answers),
+        missing=_missing(shown, answers),
+    )
+
+
+def _score(shown: list[dict], answers: Answers) -> ScoreResult:
     rows: list[tuple[str, Decimal, Decimal, Decimal]] = []
-    for question in shown_questions(definition, answers):
+    for question in shown:
         kind = question_type(question["kind"])
         weight = Decimal(str(question["weight"]))
         if not kind.scored or weight <= 0:
@@ -102,18 +151,9 @@ def score(definition: dict, answers: Answers) -> ScoreResult:
     return ScoreResult(value, breakdown)
 
 
-@dataclass(frozen=True)
-class Consequence:
-    kind: str  # complaint | poaching | repeat_repair
-    question: str
-    option: str
-    category: str | None = None
-
-
-def consequences(definition: dict, answers: Answers) -> list[Consequence]:
-    """What the ticked answers of the shown questions will create on submit."""
+def _consequences(shown: list[dict], answers: Answers) -> list[Consequence]:
     out = []
-    for question in shown_questions(definition, answers):
+    for question in shown:
         chosen = set(ticked(answers, question["key"]))
         for option in question["options"]:
             if option["key"] not in chosen:
@@ -129,10 +169,10 @@ def consequences(definition: dict, answers: Answers) -> list[Consequence]:
     return out
 
 
-def missing_answers(definition: dict, answers: Answers) -> dict[str, str]:
+def _missing(shown: list[dict], answers: Answers) -> dict[str, str]:
     """Required questions left blank and options that ask for a comment: {key: message}."""
     missing = {}
-    for question in shown_questions(definition, answers):
+    for question in shown:
         key = question["key"]
         answer = answers.get(key) or {}
         blank = (

@@ -31,13 +31,7 @@ from console.models import (
     User,
     utcnow,
 )
-from console.scripts.scoring import (
-    Answers,
-    consequences,
-    missing_answers,
-    score,
-    shown_questions,
-)
+from console.scripts.scoring import Answers, evaluate
 from console.services import audit, complaints
 from console.services.calls import LeaseLost, _check_lease, _close, lock_task
 from console.services.scripts import definition_of
@@ -118,11 +112,10 @@ def submit_call(
 
 def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Submitted:
     version = task.script_version
-    definition = definition_of(version)
-    missing = missing_answers(definition, answers)
-    if missing:
-        raise MissingAnswers(missing)
-    result = score(definition, answers)
+    evaluation = evaluate(definition_of(version), answers)
+    if evaluation.missing:
+        raise MissingAnswers(evaluation.missing)
+    result = evaluation.score
     attempt = db.session.scalar(
         select(CallAttempt).where(
             CallAttempt.task_id == task.id,
@@ -145,15 +138,14 @@ def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Subm
         score=result.score,
         score_breakdown=[row.as_json() for row in result.breakdown],
     )
-    rows, summaries = _answer_rows(version, definition, answers)
+    rows, summaries = _answer_rows(version, evaluation.shown, answers)
     response.answers.extend(rows)
     db.session.add(response)
     db.session.flush()
 
     snapshot = complaints.order_snapshot(task.order, answers=summaries)
     made = []
-    effects = consequences(definition, answers)
-    for category in dict.fromkeys(c.category for c in effects if c.kind == "complaint"):
+    for category in evaluation.complaint_categories:
         made.append(
             complaints.open_complaint(
                 task.order,
@@ -165,7 +157,7 @@ def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Subm
                 by=user,
             )
         )
-    if any(c.kind == "poaching" for c in effects):
+    if evaluation.poaching:
         made.append(
             complaints.open_complaint(
                 task.order,
@@ -181,7 +173,7 @@ def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Subm
         technician = task.order.technician
         if technician is not None and technician.under_review_since is None:
             technician.under_review_since = now
-    if any(c.kind == "repeat_repair" for c in effects):
+    if evaluation.repeat_repair:
         order = task.order
         if order.repeat_repair_state is None:
             order.repeat_repair_state = RepeatRepairState.POSSIBLE
@@ -200,12 +192,12 @@ def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Subm
     return Submitted(response, made)
 
 
-def _answer_rows(version, definition: dict, answers: Answers):
+def _answer_rows(version, shown: list[dict], answers: Answers):
     """ResponseAnswer rows for every shown, answered question, and a readable summary of each
     for the complaint snapshot."""
     questions = {q.key: q for q in version.questions}
     rows, summaries = [], []
-    for spec in shown_questions(definition, answers):
+    for spec in shown:
         given = answers.get(spec["key"]) or {}
         question = questions[spec["key"]]
         options = {o.key: o for o in question.options}
