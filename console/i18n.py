@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request
-from flask_babel import get_translations
+from flask_babel import format_datetime, format_decimal, get_locale, get_translations
 from flask_login import current_user
+
+from console.labels import label
+from console.phones import readable_phone
+from console.services.complaint_categories import category_label
 
 
 def select_locale() -> str | None:
@@ -43,28 +47,6 @@ def page_translations():
 
 def init_app(app) -> None:
     """Template helpers: the page language, role names, dates in the viewer's time zone."""
-    from flask_babel import format_datetime, format_decimal, get_locale
-    from flask_babel import lazy_gettext as _l
-
-    from console.models import ComplaintStatus, PauseReason, Role
-    from console.phones import readable_phone
-    from console.services.complaint_categories import category_label
-
-    labels = {
-        Role.OPERATOR: _l("Operator"),
-        Role.QC: _l("QC department"),
-        Role.SUPERVISOR: _l("Supervisor"),
-        Role.ADMIN: _l("Admin"),
-        ComplaintStatus.NEW: _l("new"),
-        ComplaintStatus.IN_PROGRESS: _l("in progress"),
-        ComplaintStatus.WAITING_CUSTOMER: _l("waiting for the customer"),
-        ComplaintStatus.RESOLVED: _l("resolved"),
-        ComplaintStatus.CLOSED: _l("closed"),
-        ComplaintStatus.MERGED: _l("merged"),
-        PauseReason.BREAK: _l("break"),
-        PauseReason.TRAINING: _l("training"),
-        PauseReason.TECHNICAL: _l("technical problem"),
-    }
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: page_translations().ugettext(s),
         ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
@@ -74,10 +56,10 @@ def init_app(app) -> None:
     )
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale() or "en"),
-        role_label=lambda role: labels.get(role, role),
+        role_label=label,
     )
     # {{ complaint.status|label }}: the translated name of a status, reason or role.
-    app.jinja_env.filters["label"] = lambda value: labels.get(value, value)
+    app.jinja_env.filters["label"] = label
     # {{ complaint.category|category }}: the category's name in the reader's language.
     app.jinja_env.filters["category"] = category_label
     # {{ order.phone|phone }}: +7 912 345-67-89 (console/phones.py).

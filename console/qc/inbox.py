@@ -27,17 +27,15 @@ from jinja2_fragments.flask import render_blocks
 from console.access import roles_required
 from console.extensions import db, htmx
 from console.ids import optional_id
+from console.labels import COMPLAINT_STATUSES
 from console.models import ComplaintKind, Order, Role, utcnow
 from console.qc import bp
+from console.qc.forms import DEPARTMENT_LABELS
 from console.qc.inbox_forms import BulkAssignForm, NewComplaintForm
 from console.services import catalog, complaint_intake
 from console.services import inbox as inbox_queries
-from console.services.complaint_intake import (
-    CHANNELS,
-    DuplicateComplaint,
-    IntakeError,
-    category_label,
-)
+from console.services.complaint_categories import category_label
+from console.services.complaint_intake import CHANNELS, DuplicateComplaint, IntakeError
 from console.services.inbox import InboxFilter
 from console.services.inbox import conditions as inbox_conditions
 
@@ -47,10 +45,6 @@ QC_DESK = (Role.QC, Role.SUPERVISOR)
 
 
 def _departments() -> dict:
-    try:  # the labels the complaint page uses, when it is there
-        from console.qc.forms import DEPARTMENT_LABELS
-    except ImportError:  # pragma: no cover - the complaint page is part of the same issue
-        DEPARTMENT_LABELS = {}
     return {d: DEPARTMENT_LABELS.get(d, d) for d in current_app.config["COMPLAINT_DEPARTMENTS"]}
 
 
@@ -59,14 +53,7 @@ class RowLabels:
 
     def __init__(self, now: datetime, categories: list[str], departments: dict):
         self.now = now
-        self.status = {
-            "new": _("new"),
-            "in_progress": _("in progress"),
-            "waiting_customer": _("waiting for the customer"),
-            "resolved": _("resolved"),
-            "closed": _("closed"),
-            "merged": _("merged"),
-        }
+        self.status = {s.value: str(name) for s, name in COMPLAINT_STATUSES.items()}
         self.categories = {c: category_label(c) for c in categories}
         self.departments = {k: str(v) for k, v in departments.items()}
         self.poaching = _("Anti-poaching case")

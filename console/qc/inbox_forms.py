@@ -20,7 +20,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from console.ids import db_id
-from console.services.complaint_intake import CHANNELS, SUMMARY_MAX, category_label
+from console.services.complaint_categories import category_label
+from console.services.complaint_intake import CHANNELS, SUMMARY_MAX
 
 
 class BulkAssignForm(FlaskForm):

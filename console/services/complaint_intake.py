@@ -33,13 +33,9 @@ from console.models import (
     User,
 )
 from console.services import complaint_workflow, complaints
-from console.services.complaint_categories import (  # noqa: F401  (imported from here too)
-    CATEGORY_LABELS,
-    OTHER,
-    POACHING,
-    category_label,
-)
-from console.services.inbox import OPEN, phone_candidates
+from console.services.complaint_categories import OTHER, POACHING, category_label
+from console.services.complaint_status import OPEN
+from console.services.inbox import phone_candidates
 
 SUMMARY_MAX = 4000
 

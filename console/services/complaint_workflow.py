@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from console.extensions import db
+from console.labels import COMPLAINT_STATUSES
 from console.models import (
     ActionKind,
     Complaint,
@@ -25,6 +26,7 @@ from console.models import (
     Validity,
 )
 from console.services import audit, notifications, sla
+from console.services.complaint_status import FINISHED, OPEN
 
 
 def add_event(
@@ -93,9 +95,6 @@ def assign(
 # timeline event plus an audit entry. A step that cannot be taken raises ``WorkflowError`` with
 # a message for the user and, when the message is about one input, the name of that input.
 
-OPEN = (ComplaintStatus.NEW, ComplaintStatus.IN_PROGRESS, ComplaintStatus.WAITING_CUSTOMER)
-FINISHED = (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED)
-
 # How QC reached the customer (the contact log).
 CONTACT_CHANNELS = ("phone", "email", "sms", "messenger", "in_person")
 
@@ -161,15 +160,11 @@ def require_open(complaint: Complaint) -> None:
         )
     if complaint.status in FINISHED:
         raise WorkflowError(
-            _l("This complaint is %(status)s: reopen it first.", status=_status(complaint))
+            _l(
+                "This complaint is %(status)s: reopen it first.",
+                status=COMPLAINT_STATUSES[complaint.status],
+            )
         )
-
-
-def _status(complaint: Complaint) -> str:
-    return {
-        ComplaintStatus.RESOLVED: _l("resolved"),
-        ComplaintStatus.CLOSED: _l("closed"),
-    }.get(complaint.status, complaint.status.value)
 
 
 def _not_poaching(complaint: Complaint) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import and_, or_, select, update
 
 from console.database import immediate_transaction
 from console.extensions import db
-from console.models import Complaint, ComplaintStatus, NotificationKind
+from console.models import Complaint, NotificationKind
 from console.services import complaint_workflow, notifications, sla
 
 WARNED = "deadline_warning"  # timeline kinds (ComplaintEvent.kind)
@@ -44,11 +44,6 @@ def _candidates(now: datetime) -> list[int]:
     """Open, running complaints whose next deadline is within the warning window and that
     still lack the warning or the escalation for it."""
     soon = now + sla.due_soon_window()
-    running = and_(
-        Complaint.status.not_in([*sla.FINISHED, ComplaintStatus.WAITING_CUSTOMER]),
-        Complaint.sla_paused_at.is_(None),
-        Complaint.resolved_at.is_(None),
-    )
     answer = and_(
         Complaint.first_answered_at.is_(None),
         Complaint.first_answer_due_at <= soon,
@@ -67,7 +62,9 @@ def _candidates(now: datetime) -> list[int]:
     )
     return list(
         db.session.scalars(
-            select(Complaint.id).where(running, or_(answer, resolution)).order_by(Complaint.id)
+            select(Complaint.id)
+            .where(sla.clock_runs_sql(), or_(answer, resolution))
+            .order_by(Complaint.id)
         )
     )
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 
 from console.extensions import db
 from console.models import Client, Complaint, ComplaintStatus, User
 from console.services import sla
+from console.services.complaint_status import OPEN
 
 
 @dataclass
@@ -67,16 +68,9 @@ def _count(condition):
 
 
 def overdue_now_condition(now: datetime):
-    """SQL: open, not paused, and the next deadline (answer, then resolution) has passed."""
-    return and_(
-        Complaint.status.not_in([*sla.FINISHED, ComplaintStatus.WAITING_CUSTOMER]),
-        Complaint.sla_paused_at.is_(None),
-        Complaint.resolved_at.is_(None),
-        or_(
-            and_(Complaint.first_answered_at.is_(None), Complaint.first_answer_due_at < now),
-            and_(Complaint.first_answered_at.is_not(None), Complaint.resolution_due_at < now),
-        ),
-    )
+    """SQL: the clocks run and the next deadline (answer, then resolution) has passed, as on
+    the complaint's deadline badge (``sla.deadline_state``)."""
+    return and_(sla.clock_runs_sql(), sla.next_deadline_sql() <= now)
 
 
 def deadline_report(*, now: datetime, days: int = 30, client: Client | None = None) -> Report:
@@ -114,7 +108,7 @@ def deadline_report(*, now: datetime, days: int = 30, client: Client | None = No
             func.count(),
             _count(overdue_now_condition(now)),
         )
-        .where(*scope, Complaint.status.not_in(sla.FINISHED))
+        .where(*scope, Complaint.status.in_(OPEN))
         .group_by(Complaint.assignee_id)
     ).all()
 
@@ -156,8 +150,5 @@ def overdue_complaints(*, now: datetime, client: Client | None = None, limit: in
     query = select(Complaint).where(overdue_now_condition(now))
     if client is not None:
         query = query.where(Complaint.client_id == client.id)
-    due = case(
-        (Complaint.first_answered_at.is_(None), Complaint.first_answer_due_at),
-        else_=Complaint.resolution_due_at,
-    )
+    due = sla.next_deadline_sql()
     return list(db.session.scalars(query.order_by(due, Complaint.id).limit(limit)))

@@ -41,8 +41,8 @@ from console.models import (
     Validity,
 )
 from console.services import audit
+from console.services.complaint_status import OPEN
 from console.services.complaint_workflow import (
-    OPEN,
     NotAllowed,
     WorkflowError,
     add_event,

@@ -18,10 +18,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
+from sqlalchemy import and_, case
 
 from console.models import Complaint, ComplaintStatus
 from console.models.base import utcnow
 from console.models.catalog import DEFAULT_WORKING_HOURS
+from console.services.complaint_status import CLOCK_RUNS, OPEN, OPEN_VALUES
 
 # How far to look for the next working day before deciding the calendar has none (a client
 # whose working hours are all empty): then calendar time is used, never an endless loop.
@@ -235,8 +237,6 @@ DONE = "done"
 ANSWER = "answer"
 RESOLUTION = "resolution"
 
-FINISHED = (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED, ComplaintStatus.MERGED)
-
 
 @dataclass(frozen=True)
 class DeadlineState:
@@ -249,23 +249,65 @@ class DeadlineState:
     due_at: datetime | None = None
     left: timedelta | None = None
 
-    @property
-    def is_overdue(self) -> bool:
-        return self.state == OVERDUE
 
-    @property
-    def is_due_soon(self) -> bool:
-        return self.state == DUE_SOON
+def next_deadline_of(
+    status,
+    first_answer_due: datetime | None,
+    first_answered: datetime | None,
+    resolution_due: datetime | None,
+    resolved: datetime | None,
+) -> tuple[str | None, datetime | None]:
+    """The deadline that is next, ``(which, due_at)``: the first answer until it is given, then
+    the resolution; ``(None, None)`` once the complaint is finished or resolved. On plain
+    column values (a status or its value), for readers of columns such as the inbox."""
+    if status not in OPEN_VALUES or resolved is not None:
+        return None, None
+    if first_answered is None and first_answer_due is not None:
+        return ANSWER, first_answer_due
+    if resolution_due is not None:
+        return RESOLUTION, resolution_due
+    return None, None
 
 
 def next_deadline(complaint: Complaint) -> tuple[str | None, datetime | None]:
-    if complaint.status in FINISHED or complaint.resolved_at is not None:
-        return None, None
-    if complaint.first_answered_at is None and complaint.first_answer_due_at is not None:
-        return ANSWER, complaint.first_answer_due_at
-    if complaint.resolution_due_at is not None:
-        return RESOLUTION, complaint.resolution_due_at
-    return None, None
+    return next_deadline_of(
+        complaint.status,
+        complaint.first_answer_due_at,
+        complaint.first_answered_at,
+        complaint.resolution_due_at,
+        complaint.resolved_at,
+    )
+
+
+def next_deadline_sql(otherwise=None):
+    """:func:`next_deadline_of`'s due time as SQL over ``complaints``; ``otherwise`` (NULL
+    unless given) when there is none."""
+    still_open = Complaint.status.in_(OPEN) & Complaint.resolved_at.is_(None)
+    return case(
+        (
+            still_open
+            & Complaint.first_answered_at.is_(None)
+            & Complaint.first_answer_due_at.is_not(None),
+            Complaint.first_answer_due_at,
+        ),
+        (still_open & Complaint.resolution_due_at.is_not(None), Complaint.resolution_due_at),
+        else_=otherwise,
+    )
+
+
+def clock_runs(status, paused_at: datetime | None, resolved: datetime | None) -> bool:
+    """Do the complaint's clocks run, so that a deadline can come due soon or be missed? Not
+    once it is finished or resolved, nor while it waits for the customer."""
+    return status in CLOCK_RUNS and paused_at is None and resolved is None
+
+
+def clock_runs_sql():
+    """:func:`clock_runs` as a SQL condition over ``complaints``."""
+    return and_(
+        Complaint.status.in_(CLOCK_RUNS),
+        Complaint.sla_paused_at.is_(None),
+        Complaint.resolved_at.is_(None),
+    )
 
 
 def due_soon_window() -> timedelta:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from console.models import Client, ComplaintSource, ComplaintStatus, Role, utcnow
-from console.services import deadline_report
+from console.services import deadline_report, sla
 from console.services.complaints import open_complaint, order_snapshot
 
 
@@ -91,6 +91,17 @@ def test_a_paused_or_resolved_complaint_is_not_overdue_now(db, team, complain):
     report = deadline_report.deadline_report(now=utcnow())
     assert report.total.overdue_now == 0
     assert deadline_report.overdue_complaints(now=utcnow()) == []
+
+
+def test_the_report_calls_a_deadline_overdue_at_the_moment_the_badge_does(db, team, complain):
+    anna, _ = team
+    now = utcnow()
+    due_now = complain(assignee=anna, hours_ago=1, first_answer_due_at=now)
+    complain(assignee=anna, hours_ago=1, first_answer_due_at=now + timedelta(seconds=1))
+
+    assert sla.deadline_state(due_now, now).state == sla.OVERDUE
+    assert deadline_report.deadline_report(now=now).total.overdue_now == 1
+    assert deadline_report.overdue_complaints(now=now) == [due_now]
 
 
 def test_the_report_page_by_client(db, client, login_as, team, complain, make_order):

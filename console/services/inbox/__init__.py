@@ -29,11 +29,11 @@ and ``working_set.WORKING_SET_MAX``. (The function ``working_set`` is not re-exp
 name is its module.)
 """
 
+from console.services.complaint_status import OPEN
 from console.services.inbox.choices import assignable_users, complaints_by_ids, users_by_id
 from console.services.inbox.counting import InboxCounts
 from console.services.inbox.filters import (
     DEADLINE_CHOICES,
-    OPEN,
     SORT_CHOICES,
     STATUS_CHOICES,
     Cursor,

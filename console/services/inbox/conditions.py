@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, case, false, func, literal, or_, select, type_coerce
+from sqlalchemy import and_, false, func, literal, or_, select, type_coerce
 
 from console.extensions import db
 from console.models import Complaint, ComplaintStatus
 from console.models.base import UTCDateTime
-from console.services.inbox.counting import due_soon_window
-from console.services.inbox.filters import NO_DEADLINE, OPEN, RUNNING, InboxFilter
+from console.services import sla
+from console.services.inbox.filters import NO_DEADLINE, InboxFilter
 
 if TYPE_CHECKING:
     from console.services.inbox.search import Search
@@ -26,35 +26,19 @@ def sql_datetime(value: datetime):
 
 
 def next_due():
-    """The next deadline as SQL (as ``sla.next_deadline``); NO_DEADLINE when there is none."""
-    still_open = Complaint.status.in_(OPEN) & Complaint.resolved_at.is_(None)
-    return case(
-        (
-            still_open
-            & Complaint.first_answered_at.is_(None)
-            & Complaint.first_answer_due_at.is_not(None),
-            Complaint.first_answer_due_at,
-        ),
-        (still_open & Complaint.resolution_due_at.is_not(None), Complaint.resolution_due_at),
-        else_=sql_datetime(NO_DEADLINE),
-    )
-
-
-def _running():
-    return and_(
-        Complaint.status.in_(RUNNING),
-        Complaint.sla_paused_at.is_(None),
-        Complaint.resolved_at.is_(None),
-    )
+    """The next deadline as SQL (``sla.next_deadline_sql``); NO_DEADLINE when there is none."""
+    return sla.next_deadline_sql(otherwise=sql_datetime(NO_DEADLINE))
 
 
 def deadline_condition(which: str, now: datetime):
     """Overdue: the next deadline has passed (``sla``: nothing left). Due soon: it comes within
     ``COMPLAINT_DUE_SOON_MINUTES``. Only while the clock runs."""
     due = next_due()
+    running = sla.clock_runs_sql()
     if which == "overdue":
-        return and_(_running(), due <= sql_datetime(now))
-    return and_(_running(), due > sql_datetime(now), due <= sql_datetime(now + due_soon_window()))
+        return and_(running, due <= sql_datetime(now))
+    soon = now + sla.due_soon_window()
+    return and_(running, due > sql_datetime(now), due <= sql_datetime(soon))
 
 
 def _plain(column, walk: str | None, dimension: str):

@@ -11,15 +11,11 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime
 
-from flask import current_app
-
-from console.services.inbox.filters import OPEN, InboxFilter
-
-if TYPE_CHECKING:
-    from console.services.inbox.working_set import Row
+from console.services.complaint_status import OPEN
+from console.services.inbox.filters import InboxFilter, Row
+from console.services.sla import due_soon_window
 
 _DIMENSIONS = ("status", "category", "client", "assignee", "kind", "deadline")
 
@@ -130,7 +126,3 @@ def count_cells(cells: list[tuple], f: InboxFilter, me_id: int | None, now: date
     me = str(me_id) if me_id is not None else "-"
     counts.by["assignee"]["me"] = counts.by["assignee"].get(me, 0)
     return counts
-
-
-def due_soon_window() -> timedelta:
-    return timedelta(minutes=current_app.config["COMPLAINT_DUE_SOON_MINUTES"])

@@ -11,12 +11,7 @@ from datetime import UTC, datetime
 
 from console.ids import MAX_ID, optional_id
 from console.models import ComplaintKind, ComplaintStatus
-
-OPEN = (ComplaintStatus.NEW, ComplaintStatus.IN_PROGRESS, ComplaintStatus.WAITING_CUSTOMER)
-FINISHED = (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED, ComplaintStatus.MERGED)
-# The clock runs (a deadline can be due soon or overdue) only for these.
-RUNNING = (ComplaintStatus.NEW, ComplaintStatus.IN_PROGRESS)
-OPEN_VALUES = frozenset(s.value for s in OPEN)
+from console.services.complaint_status import OPEN_VALUES
 
 # The status choices of the inbox: "open" (the default), each status, or everything.
 STATUS_CHOICES = ("open", *(s.value for s in ComplaintStatus), "all")
@@ -26,6 +21,38 @@ DEFAULT_SORT = "deadline"
 
 # Where "no deadline" (finished, or no due time) sorts: after every real one.
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """An open complaint of the working set: what the inbox filters, counts and sorts it by."""
+
+    id: int
+    status: str
+    category: str
+    client: int
+    assignee: int | None
+    kind: str
+    customer: int
+    order: int
+    due: datetime | None  # the next deadline (sla.next_deadline)
+    running: bool  # its clock runs: it can be due soon or overdue
+    created: datetime
+    urgency: datetime  # where it sorts by deadline (see working_set._urgency)
+
+    def sort_key(self, name: str) -> tuple:
+        if name == "deadline":
+            return (self.urgency, self.id)
+        if name == "age":
+            return (self.created, self.id)
+        return (self.id, self.id)
+
+    def bucket(self, now: datetime, soon: datetime) -> str:
+        if not self.running or self.due is None:
+            return ""
+        if self.due <= now:
+            return "overdue"
+        return "due_soon" if self.due <= soon else ""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -23,46 +22,16 @@ from sqlalchemy import func, select
 
 from console.extensions import db
 from console.models import Complaint, ComplaintEvent, Customer
+from console.services import sla
+from console.services.complaint_status import OPEN
 from console.services.inbox.counting import cells_of
-from console.services.inbox.filters import NO_DEADLINE, OPEN, OPEN_VALUES, RUNNING
+from console.services.inbox.filters import NO_DEADLINE, Row
 
 if TYPE_CHECKING:
     from console.services.inbox.search import Search
 
 WORKING_SET_SECONDS = 30  # the working set is rebuilt at least this often
 WORKING_SET_MAX = 50_000  # a larger open backlog is not kept in memory: SQL, no facet counts
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """What the inbox filters, counts and sorts an open complaint by."""
-
-    id: int
-    status: str
-    category: str
-    client: int
-    assignee: int | None
-    kind: str
-    customer: int
-    order: int
-    due: datetime | None  # the next deadline (sla.next_deadline)
-    running: bool  # its clock runs: it can be due soon or overdue
-    created: datetime
-    urgency: datetime  # where it sorts by deadline (see _urgency)
-
-    def sort_key(self, name: str) -> tuple:
-        if name == "deadline":
-            return (self.urgency, self.id)
-        if name == "age":
-            return (self.created, self.id)
-        return (self.id, self.id)
-
-    def bucket(self, now: datetime, soon: datetime) -> str:
-        if not self.running or self.due is None:
-            return ""
-        if self.due <= now:
-            return "overdue"
-        return "due_soon" if self.due <= soon else ""
 
 
 # Complaints waiting for the customer sort after every running one, by the time they will have
@@ -76,15 +45,6 @@ def _urgency(due: datetime | None, running: bool, paused_at: datetime | None, no
     if running:
         return due
     return PAUSED_BAND + (due - (paused_at or now))
-
-
-def next_deadline_of(status, first_answer_due, first_answered, resolution_due, resolved):
-    """As ``sla.next_deadline``, on plain values."""
-    if status not in OPEN_VALUES or resolved is not None:
-        return None
-    if first_answered is None and first_answer_due is not None:
-        return first_answer_due
-    return resolution_due
 
 
 class WorkingSet:
@@ -191,14 +151,13 @@ def _build(stamp: tuple) -> WorkingSet | None:
         .limit(WORKING_SET_MAX + 1)
     )
     rows, names = [], {}
-    clock_runs = {s.value for s in RUNNING}
     now = datetime.now(UTC)
     for r in db.session.execute(query):
         status = _value(r.status)
-        due = next_deadline_of(
+        _which, due = sla.next_deadline_of(
             status, r.first_answer_due_at, r.first_answered_at, r.resolution_due_at, r.resolved_at
         )
-        running = status in clock_runs and r.sla_paused_at is None and r.resolved_at is None
+        running = sla.clock_runs(status, r.sla_paused_at, r.resolved_at)
         rows.append(
             Row(
                 id=r.id,
