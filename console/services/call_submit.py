@@ -25,15 +25,14 @@ from console.models import (
     ComplaintKind,
     ComplaintSource,
     RepeatRepairSource,
-    RepeatRepairState,
     Response,
     ResponseAnswer,
     User,
     utcnow,
 )
 from console.scripts.scoring import Answers, evaluate
-from console.services import audit, complaints
-from console.services.calls import LeaseLost, _check_lease, _close, lock_task
+from console.services import audit, complaints, repeat_repairs
+from console.services.calls import LeaseLost, check_lease, close_task, lock_task
 from console.services.scripts import definition_of
 
 
@@ -100,7 +99,7 @@ def submit_call(
                 return replay
             if task is None or task.submit_key != submit_key:
                 raise LeaseLost()
-            _check_lease(task, user, lease_token, now)
+            check_lease(task, user, lease_token, now)
             return _record(task, user, answers, now)
     except IntegrityError:
         # The database refused a second response with this key: the first one stands.
@@ -174,14 +173,10 @@ def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Subm
         if technician is not None and technician.under_review_since is None:
             technician.under_review_since = now
     if evaluation.repeat_repair:
-        order = task.order
-        if order.repeat_repair_state is None:
-            order.repeat_repair_state = RepeatRepairState.POSSIBLE
-            order.repeat_repair_source = RepeatRepairSource.ANSWER
-            order.repeat_repair_flagged_at = now
+        repeat_repairs.flag_possible(task.order, source=RepeatRepairSource.ANSWER, now=now, by=user)
 
     task.attempts += 1
-    _close(task, CallOutcome.COMPLETED, now)
+    close_task(task, CallOutcome.COMPLETED, now)
     task.draft = None
     audit.record(
         "call.submitted",

@@ -395,7 +395,7 @@ def task_for(user: User, task_id: int, *, for_screen: bool = False) -> CallTask:
     return task
 
 
-def _check_lease(task: CallTask, user: User, token: str, now: datetime) -> None:
+def check_lease(task: CallTask, user: User, token: str, now: datetime) -> None:
     if task.status != TaskStatus.HELD or task.held_by_id != user.id or task.lease_token != token:
         raise LeaseLost()
     # An expired lease nobody took over is still this operator's: a slow connection is not a
@@ -404,7 +404,7 @@ def _check_lease(task: CallTask, user: User, token: str, now: datetime) -> None:
 
 def renew_lease(task: CallTask, user: User, token: str, now: datetime | None = None) -> datetime:
     now = now or utcnow()
-    _check_lease(task, user, token, now)
+    check_lease(task, user, token, now)
     task.lease_expires_at = now + lease_length()
     return task.lease_expires_at
 
@@ -415,7 +415,7 @@ def save_draft(
     """Keep the answers ticked so far. ``seq`` grows with every change on the page, so a late,
     out-of-order request cannot overwrite a newer one. Returns whether it was stored."""
     now = now or utcnow()
-    _check_lease(task, user, token, now)
+    check_lease(task, user, token, now)
     task.lease_expires_at = now + lease_length()
     if task.draft and task.draft.get("seq", -1) >= seq:
         return False
@@ -458,7 +458,7 @@ def record_outcome(
     maximum attempts; wrong number, refusal and do-not-call are final; a callback comes back at
     the time the customer asked, for this operator only or for anyone."""
     now = now or utcnow()
-    _check_lease(task, user, token, now)
+    check_lease(task, user, token, now)
     if outcome == CallOutcome.COMPLETED:
         raise ValueError("a completed call is submitted with its answers")
     attempt = _open_attempt(task, user) or CallAttempt(
@@ -473,7 +473,7 @@ def record_outcome(
     config = current_app.config
     if outcome in TEMPORARY:
         if task.attempts >= task.max_attempts:
-            _close(task, CallOutcome.UNREACHABLE, now)
+            close_task(task, CallOutcome.UNREACHABLE, now)
         else:
             task.status = TaskStatus.PENDING
             task.is_callback = False
@@ -488,7 +488,7 @@ def record_outcome(
         task.is_callback = True
         task.callback_user_id = user.id if only_me else None
     elif outcome in FINAL:
-        _close(task, outcome, now)
+        close_task(task, outcome, now)
         if outcome == CallOutcome.DO_NOT_CALL:
             _mark_do_not_call(task, user, now)
     audit.record(
@@ -499,7 +499,7 @@ def record_outcome(
     )
 
 
-def _close(task: CallTask, outcome: CallOutcome, now: datetime) -> None:
+def close_task(task: CallTask, outcome: CallOutcome, now: datetime) -> None:
     task.status = TaskStatus.DONE
     task.outcome = outcome
     task.closed_at = now
