@@ -20,13 +20,15 @@ from console.models import (
     CallOutcome,
     Complaint,
     ComplaintKind,
+    Order,
+    RepeatRepairState,
     Response,
     Role,
     User,
     Validity,
     utcnow,
 )
-from console.services import calls, complaint_workflow
+from console.services import calls, complaint_workflow, repeat_repairs
 from console.services.call_submit import submit_call
 from console.services.scripts import definition_of
 
@@ -172,14 +174,11 @@ def qc_first_steps(complaints: list[Complaint], rng: random.Random, now: datetim
 def repeat_repairs_reviewed(rng: random.Random, now: datetime) -> int:
     """The booking check over the demo's recent orders (they were written in bulk, past the
     intake), then the commission's decision on about half of the possible repeat repairs."""
-    from console.models import Order, RepeatRepairState
-    from console.services import order_intake, repeat_repairs
-
     since = now - timedelta(days=45)
     for order in db.session.scalars(
         select(Order).where(Order.completed_at >= since).order_by(Order.completed_at)
     ):
-        order_intake.check_repeat_repair(order, now=now)
+        repeat_repairs.check_repeat_repair(order, now=now)
     db.session.flush()
     qc = db.session.scalar(
         select(User).where(User.role == Role.QC, User.active.is_(True)).order_by(User.id)

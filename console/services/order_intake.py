@@ -3,14 +3,9 @@
 ``record_order`` finds or creates the customer by phone within the client, normalises what it
 is given, stores the order and runs the checks an arriving order needs:
 
-* **Possible repeat repair** (DOMAIN.md, 000): the same customer with the same vehicle (plate
-  or VIN) or the same address, and an earlier order completed at most ``REPEAT_REPAIR_DAYS``
-  days (14) before this one. The boundary is inclusive: exactly 14 days 00:00 apart is a repeat,
-  14 days and one minute is not. Both sides are the orders' completion times (an order is the
-  record of a finished job: its completion is the visit). The flag is set by the system only
-  (``repeat_repairs.flag_possible``) and reviewed through ``services.repeat_repairs``.
-  Imports need not come in date order: an order that turns out to be the *earlier* visit of an
-  unflagged later one flags that later one.
+* **Possible repeat repair** (DOMAIN.md, 000): the same customer with the same vehicle or
+  address within ``REPEAT_REPAIR_DAYS`` days; the rule, the flag and its review are
+  ``services.repeat_repairs`` (``check_repeat_repair``).
 * **Blocked technician** (DOMAIN.md, 003: a blocked technician gets no more orders): an order
   that still arrives for one is stored, marked ``blocked_technician_flag`` and listed for QC.
 
@@ -33,7 +28,6 @@ from typing import IO
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -45,7 +39,6 @@ from console.models import (
     Customer,
     CustomerPhone,
     Order,
-    RepeatRepairSource,
     Technician,
     TechnicianStatus,
     User,
@@ -57,8 +50,6 @@ from console.services import audit, repeat_repairs
 # An order "completed" a little in the future is clock skew between systems, not an error.
 CLOCK_SKEW = timedelta(minutes=10)
 VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
-# Russian plates use the Cyrillic letters that look like Latin ones; people type either.
-_PLATE_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
 
 
 class OrderRejected(ValueError):
@@ -119,41 +110,6 @@ def normalise_plate(plate: str | None) -> str | None:
 def normalise_vin(vin: str | None) -> str | None:
     vin = _clean(vin)
     return re.sub(r"[\s-]", "", vin).upper() if vin else None
-
-
-def plate_key(plate: str | None) -> str | None:
-    """What two spellings of one plate have in common: "а 123 вс 77" and "A123BC77" match."""
-    if not plate:
-        return None
-    key = re.sub(r"[^0-9A-ZА-ЯЁ]", "", plate.upper()).translate(_PLATE_LOOKALIKES)
-    return key or None
-
-
-def address_key(address: str | None) -> str | None:
-    """Case, punctuation and spacing do not make another address."""
-    if not address:
-        return None
-    text = address.casefold().replace("ё", "е")
-    key = " ".join(re.sub(r"[^\w]+", " ", text).split())
-    return key or None
-
-
-def match_kind(a: Order, b: Order) -> str | None:
-    """ "vehicle" when both have the same VIN or plate, "address" when the same address."""
-    if a.vehicle_vin and b.vehicle_vin and a.vehicle_vin == b.vehicle_vin:
-        return "vehicle"
-    plate = plate_key(a.vehicle_plate)
-    if plate and plate == plate_key(b.vehicle_plate):
-        return "vehicle"
-    place = address_key(a.address)
-    if place and place == address_key(b.address):
-        return "address"
-    return None
-
-
-def same_place(a: Order, b: Order) -> bool:
-    """The same vehicle (plate or VIN) or, for a home job, the same address."""
-    return match_kind(a, b) is not None
 
 
 # --- the intake -----------------------------------------------------------------------------
@@ -288,7 +244,7 @@ def record_order(
             entity=order,
             details={"technician": technician.id, "order": order.external_id},
         )
-    check = check_repeat_repair(order, now=now, by=by)
+    check = repeat_repairs.check_repeat_repair(order, now=now, by=by)
     return Intake(order, True, customer_created, check.repeat_of, check.later, blocked)
 
 
@@ -322,55 +278,6 @@ def _find_customer(client: Client, e164: str, external_id: str | None) -> Custom
         if not external_id or customer.external_id in (None, external_id):
             return customer
     return None
-
-
-def repeat_window() -> timedelta:
-    return timedelta(days=current_app.config["REPEAT_REPAIR_DAYS"])
-
-
-@dataclass(frozen=True, slots=True)
-class RepeatCheck:
-    repeat_of: Order | None  # the earlier visit this order was flagged as repeating
-    later: tuple[Order, ...]  # later orders flagged as repeating this one
-
-
-def check_repeat_repair(order: Order, *, now: datetime, by: User | None = None) -> RepeatCheck:
-    """Flag the order when the same customer had the same vehicle or address done within the
-    window before it (inclusive), and flag the later unflagged orders it turns out to precede.
-    An order already flagged (say, by a call's answer) keeps its flag."""
-    window = repeat_window()
-    nearby = db.session.scalars(
-        select(Order)
-        .where(
-            Order.customer_id == order.customer_id,
-            Order.id != order.id,
-            Order.completed_at >= order.completed_at - window,
-            Order.completed_at <= order.completed_at + window,
-        )
-        .order_by(Order.completed_at.desc(), Order.id.desc())
-    ).all()
-    repeat_of = None
-    if order.repeat_repair_state is None:
-        repeat_of = next(
-            (o for o in nearby if o.completed_at <= order.completed_at and same_place(o, order)),
-            None,
-        )
-        if repeat_of is not None:
-            repeat_repairs.flag_possible(
-                order, source=RepeatRepairSource.BOOKING, repeat_of=repeat_of, now=now, by=by
-            )
-    later = []
-    for other in reversed(nearby):  # oldest first
-        if (
-            other.completed_at > order.completed_at
-            and other.repeat_repair_state is None
-            and same_place(other, order)
-        ):
-            repeat_repairs.flag_possible(
-                other, source=RepeatRepairSource.BOOKING, repeat_of=order, now=now, by=by
-            )
-            later.append(other)
-    return RepeatCheck(repeat_of, tuple(later))
 
 
 # --- CSV import -----------------------------------------------------------------------------

@@ -1,9 +1,16 @@
 """Repeat repairs (DOMAIN.md, 000): the flag, the review, the weekly board.
 
-* The flag "possible repeat repair" is raised by the system only: at intake
-  (``order_intake.check_repeat_repair``, source ``booking``) or by a call's answer
-  (``call_submit``, source ``answer``). Staff cannot set or edit it: no form carries the state,
-  and it changes only through ``confirm``, ``reject`` and ``reopen`` here, each audit-logged.
+* The flag "possible repeat repair" is raised by the system only (``flag_possible``, audited):
+  when an order arrives (``check_repeat_repair``, called by ``order_intake``, source
+  ``booking``) or by a call's answer (``call_submit``, source ``answer``). Staff cannot set or
+  edit it: no form carries the state, and it changes only through ``confirm``, ``reject`` and
+  ``reopen`` here, each audit-logged.
+* An arriving order is a possible repeat when the same customer had the same vehicle (plate or
+  VIN) or the same address done at most ``REPEAT_REPAIR_DAYS`` days (14) before it. The
+  boundary is inclusive: exactly 14 days 00:00 apart is a repeat, 14 days and one minute is
+  not. Both sides are the orders' completion times (an order is the record of a finished job:
+  its completion is the visit). Orders need not arrive in date order: one that turns out to be
+  the *earlier* visit of an unflagged later one flags that later one.
 * A reviewer (the "commission") confirms it with the cause and the responsible technician, or
   rejects it with the reason. Only a flagged order can be reviewed.
 * The board lists confirmed repeat repairs per ISO week **of the confirmation** (the week the
@@ -13,6 +20,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -79,6 +87,97 @@ def flag_possible(
         },
     )
     return True
+
+
+# --- the same place -------------------------------------------------------------------------
+
+# Russian plates use the Cyrillic letters that look like Latin ones; people type either.
+_PLATE_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
+
+
+def plate_key(plate: str | None) -> str | None:
+    """What two spellings of one plate have in common: "а 123 вс 77" and "A123BC77" match."""
+    if not plate:
+        return None
+    key = re.sub(r"[^0-9A-ZА-ЯЁ]", "", plate.upper()).translate(_PLATE_LOOKALIKES)
+    return key or None
+
+
+def address_key(address: str | None) -> str | None:
+    """Case, punctuation and spacing do not make another address."""
+    if not address:
+        return None
+    text = address.casefold().replace("ё", "е")
+    key = " ".join(re.sub(r"[^\w]+", " ", text).split())
+    return key or None
+
+
+def match_kind(a: Order, b: Order) -> str | None:
+    """ "vehicle" when both have the same VIN or plate, "address" when the same address."""
+    if a.vehicle_vin and b.vehicle_vin and a.vehicle_vin == b.vehicle_vin:
+        return "vehicle"
+    plate = plate_key(a.vehicle_plate)
+    if plate and plate == plate_key(b.vehicle_plate):
+        return "vehicle"
+    place = address_key(a.address)
+    if place and place == address_key(b.address):
+        return "address"
+    return None
+
+
+def same_place(a: Order, b: Order) -> bool:
+    """The same vehicle (plate or VIN) or, for a home job, the same address."""
+    return match_kind(a, b) is not None
+
+
+# --- the check of an arriving order ---------------------------------------------------------
+
+
+def repeat_window() -> timedelta:
+    return timedelta(days=current_app.config["REPEAT_REPAIR_DAYS"])
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatCheck:
+    repeat_of: Order | None  # the earlier visit this order was flagged as repeating
+    later: tuple[Order, ...]  # later orders flagged as repeating this one
+
+
+def check_repeat_repair(order: Order, *, now: datetime, by: User | None = None) -> RepeatCheck:
+    """Flag the order when the same customer had the same vehicle or address done within the
+    window before it (inclusive), and flag the later unflagged orders it turns out to precede.
+    An order already flagged (say, by a call's answer) keeps its flag."""
+    window = repeat_window()
+    nearby = db.session.scalars(
+        select(Order)
+        .where(
+            Order.customer_id == order.customer_id,
+            Order.id != order.id,
+            Order.completed_at >= order.completed_at - window,
+            Order.completed_at <= order.completed_at + window,
+        )
+        .order_by(Order.completed_at.desc(), Order.id.desc())
+    ).all()
+    repeat_of = None
+    if order.repeat_repair_state is None:
+        repeat_of = next(
+            (o for o in nearby if o.completed_at <= order.completed_at and same_place(o, order)),
+            None,
+        )
+        if repeat_of is not None:
+            flag_possible(
+                order, source=RepeatRepairSource.BOOKING, repeat_of=repeat_of, now=now, by=by
+            )
+    later = []
+    for other in reversed(nearby):  # oldest first
+        if (
+            other.completed_at > order.completed_at
+            and other.repeat_repair_state is None
+            and same_place(other, order)
+        ):
+            flag_possible(other, source=RepeatRepairSource.BOOKING, repeat_of=order, now=now, by=by)
+            later.append(other)
+    return RepeatCheck(repeat_of, tuple(later))
 
 
 # --- the review -----------------------------------------------------------------------------
@@ -192,8 +291,6 @@ class QueueRow:
     @property
     def match(self) -> str | None:
         """What the two visits share: "vehicle", "address", or None."""
-        from console.services.order_intake import match_kind
-
         return match_kind(self.order, self.earlier) if self.earlier is not None else None
 
 

@@ -120,7 +120,8 @@ def test_flagging_is_audited(db, record):
 
 
 def test_an_answer_flag_records_when_it_was_raised(db, make_task, operator):
-    """The call screen's "same defect again" answer raises the flag, with its time."""
+    """The call screen's "same defect again" answer raises the flag, with its time and an
+    audit entry."""
     make_task()
     task = calls.claim_next_call(operator, now=NOON_MOSCOW)
     answered_at = NOON_MOSCOW + timedelta(minutes=3)
@@ -142,7 +143,10 @@ def test_an_answer_flag_records_when_it_was_raised(db, make_task, operator):
     assert order.repeat_repair_state == RepeatRepairState.POSSIBLE
     assert order.repeat_repair_source == RepeatRepairSource.ANSWER
     assert order.repeat_repair_flagged_at == answered_at
-    # It waits in the review queue like a booking flag.
+    # Audited like a booking flag, in the operator's name; and it waits in the review queue.
+    entry = db.session.query(AuditEntry).filter_by(action="order.repeat_repair.flagged").one()
+    assert (entry.entity_id, entry.actor_id) == (str(order.id), operator.id)
+    assert entry.details["source"] == "answer"
     assert [row.order for row in repeat_repairs.review_queue().rows] == [order]
 
 
