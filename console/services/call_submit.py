@@ -32,7 +32,7 @@ from console.models import (
 )
 from console.scripts.scoring import Answers, evaluate
 from console.services import audit, complaints, repeat_repairs
-from console.services.calls import LeaseLost, _check_lease, _close, lock_task
+from console.services.calls import LeaseLost, check_lease, close_task, lock_task
 from console.services.scripts import definition_of
 
 
@@ -99,7 +99,7 @@ def submit_call(
                 return replay
             if task is None or task.submit_key != submit_key:
                 raise LeaseLost()
-            _check_lease(task, user, lease_token, now)
+            check_lease(task, user, lease_token, now)
             return _record(task, user, answers, now)
     except IntegrityError:
         # The database refused a second response with this key: the first one stands.
@@ -176,7 +176,7 @@ def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Subm
         repeat_repairs.flag_possible(task.order, source=RepeatRepairSource.ANSWER, now=now, by=user)
 
     task.attempts += 1
-    _close(task, CallOutcome.COMPLETED, now)
+    close_task(task, CallOutcome.COMPLETED, now)
     task.draft = None
     audit.record(
         "call.submitted",
