@@ -14,13 +14,14 @@ from console.admin.forms import UnblockForm
 from console.extensions import db
 from console.models import Role, Technician, TechnicianStatus, utcnow
 from console.services import poaching
+from console.services import technicians as technician_service
 from console.services.complaint_workflow import WorkflowError
 
 FILTERS = {"all": None, "blocked": TechnicianStatus.BLOCKED, "active": TechnicianStatus.ACTIVE}
 
 
 def _page(*, show: str, failed: tuple[int, UnblockForm] | None = None, status: int = 200):
-    rows = poaching.technicians_overview(status=FILTERS[show])
+    rows = technician_service.technicians_overview(status=FILTERS[show])
     forms = {
         row.technician.id: UnblockForm(formdata=None, prefix=f"t{row.technician.id}")
         for row in rows
@@ -35,7 +36,7 @@ def _page(*, show: str, failed: tuple[int, UnblockForm] | None = None, status: i
         show=show,
         filters=list(FILTERS),
         blocking={
-            row.technician.id: poaching.blocking_complaint(row.technician)
+            row.technician.id: technician_service.blocking_complaint(row.technician)
             for row in rows
             if row.technician.is_blocked
         },

@@ -25,7 +25,7 @@ from console.models import (
     User,
     Validity,
 )
-from console.services import audit, notifications, sla
+from console.services import audit, notifications, sla, technicians
 from console.services.complaint_status import FINISHED, OPEN
 
 
@@ -434,9 +434,7 @@ def add_action(
         complaint, kind=kind, amount=amount, charged=charged, note=text, by=by, now=now
     )
     if kind == ActionKind.BLOCK:
-        from console.services import poaching
-
-        poaching.block_technician(charged, by=by, now=now, reason=text, complaint=complaint)
+        technicians.block_technician(charged, by=by, now=now, reason=text, complaint=complaint)
     return action
 
 
