@@ -30,20 +30,11 @@ from console.scripts.question_types import QUESTION_TYPES
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 KEY_MESSAGE = _l("Letters, digits, - and _ only, starting with a letter or digit.")
 
-KIND_LABELS = {
-    "single": _l("Single choice"),
-    "multi": _l("Several choices"),
-    "scale": _l("Scale"),
-    "yesno": _l("Yes / no"),
-    "text": _l("Free text"),
-}
 LANGUAGE_CHOICES = [SelectChoice("en", _l("English")), SelectChoice("ru", _l("Russian"))]
 
 
 def kind_choices() -> list[SelectChoice]:
-    return [
-        SelectChoice(name, KIND_LABELS.get(name, t.label)) for name, t in QUESTION_TYPES.items()
-    ]
+    return [SelectChoice(name, t.label) for name, t in QUESTION_TYPES.items()]
 
 
 def _blank_to_none(value):

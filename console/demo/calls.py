@@ -28,6 +28,7 @@ from console.models import (
     Validity,
     utcnow,
 )
+from console.scripts.question_types import question_type
 from console.services import calls, complaint_workflow, repeat_repairs
 from console.services.call_submit import submit_call
 from console.services.scripts import definition_of
@@ -54,7 +55,7 @@ def demo_answers(definition: dict, rng: random.Random, *, left_contacts: bool = 
             if not ticked & set(condition["any_of"]):
                 continue
         options = question.get("options") or []
-        if question["kind"] == "text" or not options:
+        if not question_type(question["kind"]).has_options or not options:
             if question.get("required"):
                 answers[question["key"]] = {"options": [], "text": DEMO_COMMENT}
             continue

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from console.extensions import db
 from console.models.base import JSONType, TimestampMixin, UTCDateTime, enum_column
+from console.scripts.question_types import QUESTION_TYPES
 
 
 class ScriptStatus(StrEnum):
@@ -23,12 +24,9 @@ class ScriptStatus(StrEnum):
     ARCHIVED = "archived"
 
 
-class QuestionKind(StrEnum):
-    SINGLE = "single"
-    MULTI = "multi"
-    SCALE = "scale"
-    YESNO = "yesno"
-    TEXT = "text"
+# The kinds are the registry's: a new kind is declared there only. The column is a plain string
+# (enum_column), 16 characters long: a longer kind name would need a migration.
+QuestionKind = StrEnum("QuestionKind", {name.upper(): name for name in QUESTION_TYPES})
 
 
 class CallScript(TimestampMixin, db.Model):

@@ -182,9 +182,16 @@ def _walk(node, path: Path_, parsed: Parsed) -> None:
 # --- checking ------------------------------------------------------------------------------
 
 
-@cache
 def _schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return _schema_for(tuple(QUESTION_TYPES))
+
+
+@cache
+def _schema_for(kinds: tuple[str, ...]) -> dict:
+    """The schema file with the registry's kinds (the file's own list is for YAML editors)."""
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema["$defs"]["question"]["properties"]["kind"]["enum"] = list(kinds)
+    return schema
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
@@ -358,7 +365,7 @@ def _normal_question(q: dict) -> dict:
         "note": q.get("note") or None,
         "options": [_normal_option(o) for o in q.get("options", [])],
     }
-    if q["kind"] == "scale":
+    if question_type(q["kind"]).labelled_ends:
         out["low_label"] = q.get("low_label") or None
         out["high_label"] = q.get("high_label") or None
     return out

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from console.scripts import placeholders
+from console.scripts.question_types import question_type
 from console.scripts.scoring import Answers, Consequence, ScoreResult, evaluate
 
 
@@ -25,17 +26,12 @@ class ScriptView:
 
 
 def answers_from_form(definition: dict, form: MultiDict) -> Answers:
-    """``q-<key>`` carries ticked option keys, ``t-<key>`` the text of a question."""
+    """Each question's answer, as its kind reads it from the form its partial wrote."""
     answers: Answers = {}
     for question in definition["questions"]:
-        key = question["key"]
-        valid = {o["key"] for o in question["options"]}
-        chosen = [k for k in form.getlist(f"q-{key}") if k in valid]
-        if question["kind"] != "multi":
-            chosen = chosen[:1]
-        text = (form.get(f"t-{key}") or "").strip()
-        if chosen or text:
-            answers[key] = {"options": chosen, "text": text or None}
+        answer = question_type(question["kind"]).answer_from_form(question, form)
+        if answer is not None:
+            answers[question["key"]] = answer
     return answers
 
 
@@ -64,6 +60,7 @@ def view(
         questions.append(
             q
             | {
+                "type": question_type(q["kind"]),
                 "text": fill(q["text"]),
                 "note": fill(q.get("note")) if q.get("note") else None,
                 "visible": q["key"] in visible,

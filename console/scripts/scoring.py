@@ -175,12 +175,7 @@ def _missing(shown: list[dict], answers: Answers) -> dict[str, str]:
     for question in shown:
         key = question["key"]
         answer = answers.get(key) or {}
-        blank = (
-            not (answer.get("text") or "").strip()
-            if question["kind"] == "text"
-            else not (answer.get("options"))
-        )
-        if question["required"] and blank:
+        if question["required"] and question_type(question["kind"]).is_blank(answer):
             missing[key] = "required"
             continue
         wants_comment = any(

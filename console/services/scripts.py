@@ -170,7 +170,7 @@ def _question_dict(q: Question) -> dict:
             for o in q.options
         ],
     }
-    if q.kind == QuestionKind.SCALE:
+    if question_type(q.kind).labelled_ends:
         out["low_label"] = q.scale_low_label
         out["high_label"] = q.scale_high_label
     return out
@@ -525,9 +525,8 @@ def add_question(draft: ScriptVersion, kind: str) -> Question:
         kind=QuestionKind(kind),
         weight=Decimal(1),
         position=0,
+        options=_starter_options(kind),
     )
-    for o in _starter_options(kind):
-        question.options.append(AnswerOption(**o))
     contacts_at = next((i for i, q in enumerate(draft.questions) if q.is_contacts), None)
     questions = list(draft.questions)
     # New questions go before the contacts question, which closes the survey.
@@ -537,19 +536,10 @@ def add_question(draft: ScriptVersion, kind: str) -> Question:
     return question
 
 
-def _starter_options(kind: str) -> list[dict]:
-    if kind == "yesno":
-        return [
-            dict(position=1, key="yes", label="Yes", points=Decimal(5)),
-            dict(position=2, key="no", label="No", points=Decimal(0)),
-        ]
-    if kind == "scale":
-        return [dict(position=i, key=str(i), label=str(i), points=Decimal(i)) for i in range(1, 6)]
-    if kind == "text":
-        return []
+def _starter_options(kind: str) -> list[AnswerOption]:
     return [
-        dict(position=1, key="good", label="Satisfied", points=Decimal(5)),
-        dict(position=2, key="bad", label="Not satisfied", points=Decimal(0)),
+        AnswerOption(position=position, **o)
+        for position, o in enumerate(question_type(kind).starter_options(), start=1)
     ]
 
 
@@ -762,8 +752,8 @@ def change_kind(question: Question, kind: str) -> None:
     if question_type(kind).option_problems(keys):
         question.options = []
         db.session.flush()  # the old keys go before the new ones arrive (unique per question)
-        question.options = [AnswerOption(**o) for o in _starter_options(kind)]
-    if question.kind != QuestionKind.SCALE:
+        question.options = _starter_options(kind)
+    if not question_type(kind).labelled_ends:
         question.scale_low_label = question.scale_high_label = None
 
 
