@@ -31,7 +31,6 @@ from console.models import (
     CallScript,
     Client,
     Question,
-    QuestionKind,
     Role,
     ScriptStatus,
     ScriptVersion,
@@ -39,6 +38,7 @@ from console.models import (
 )
 from console.scripts import rendering
 from console.scripts.definition import Problem
+from console.scripts.question_types import QuestionType, question_type
 from console.services import scripts as script_service
 from console.services.scripts import LockedQuestion, ScriptInvalid
 
@@ -166,9 +166,13 @@ class Card:
         return self.question.is_contacts
 
     @property
+    def type(self) -> QuestionType:
+        return question_type(self.question.kind)
+
+    @property
     def fixed_options(self) -> bool:
-        """Scale and yes/no options have fixed keys: no adding, removing or renaming."""
-        return self.locked or self.question.kind in (QuestionKind.SCALE, QuestionKind.YESNO)
+        """Options whose keys the kind sets (a scale, yes/no): no adding, removing or renaming."""
+        return self.locked or self.type.fixed_options
 
 
 def _card(question: Question, questions: list[Question], formdata=None, **extra) -> Card:
