@@ -75,6 +75,8 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine)
     app.before_request(mark_request_served)
+    app.before_request(_unit_of_work_from_request)
+    app.teardown_request(_unit_of_work_from_nowhere)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -109,3 +111,18 @@ def _init_extensions(app: Flask) -> None:
 
     app.before_request(access.enforce_access)
     jobs.init_app(app)
+
+
+def _unit_of_work_from_request() -> None:
+    """Services never read the request: where the request's changes come from is given to its
+    unit of work here, once: the client's address (audit log)."""
+    from console.services import audit
+
+    audit.from_address(request.remote_addr)
+
+
+def _unit_of_work_from_nowhere(_error=None) -> None:
+    """A test's session outlives its requests: what it records afterwards came from no request."""
+    from console.services import audit
+
+    audit.from_address(None)

@@ -1,13 +1,20 @@
-"""Record who changed what in the append-only audit log."""
+"""Record who changed what, and from where, in the append-only audit log."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request
-
 from console.extensions import db
 from console.models import AuditEntry, utcnow
+
+_ADDRESS = "audit.address"  # Session.info key, see from_address()
+
+
+def from_address(ip: str | None) -> None:
+    """Entries recorded in this unit of work (the session) that give no address of their own
+    name ``ip``: the app passes the client's address once per request; jobs and commands
+    pass none, so their entries name none."""
+    db.session.info[_ADDRESS] = ip
 
 
 def record(
@@ -19,8 +26,8 @@ def record(
     ip: str | None = None,
 ) -> AuditEntry:
     """Add an audit entry to the session (the caller commits with the change it describes)."""
-    if ip is None and has_request_context():
-        ip = request.remote_addr
+    if ip is None:
+        ip = db.session.info.get(_ADDRESS)
     # ``current_user`` is a proxy: the row names the model behind it, not the proxy's class.
     unwrap = getattr(entity, "_get_current_object", None)
     if unwrap is not None:
