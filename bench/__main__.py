@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -80,6 +81,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
+    # Stopped with kill: clean up as after Ctrl+C (the load test's servers, the working copies).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # The console would otherwise read (or create) instance/secret_key: keep out of instance/.
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
     os.environ.setdefault("DATABASE_URL", "sqlite://")  # never the developer's database

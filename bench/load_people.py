@@ -202,20 +202,25 @@ class Browser:
     async def sign_in(
         self, email: str, password: str, gate: asyncio.Semaphore, stop: asyncio.Event
     ) -> Reply | None:
-        """The sign-in page, the form, and the home page it leads to. ``gate`` paces the form
-        posts: each one is an argon2 check, which takes a core for a while."""
-        page = await self.request("login_page", "GET", "/login", headers={"Accept": PAGE_ACCEPT})
-        if page is None or page.status != 200:
-            return None
-        token = _field(page.text, "csrf_token")
-        form = urlencode({"csrf_token": token, "email": email, "password": password})
+        """The sign-in page, the form, and the home page it leads to. ``gate`` paces whole
+        sign-ins, as people arriving for a shift do not all press the button in one second:
+        the form post is an argon2 check, and the page it lands on (an operator's start page)
+        is one of the heaviest pages there is; let through all at once, hundreds of them only
+        queue behind each other until they time out."""
         async with gate:
             if stop.is_set():  # the run ended while this person waited to sign in
                 return None
+            page = await self.request(
+                "login_page", "GET", "/login", headers={"Accept": PAGE_ACCEPT}
+            )
+            if page is None or page.status != 200:
+                return None
+            token = _field(page.text, "csrf_token")
+            form = urlencode({"csrf_token": token, "email": email, "password": password})
             signed = await self._post_sign_in(form)
-        if signed is None or signed.status != 302:
-            return None
-        return await self.open_page("page", _local(signed.headers.get("Location", "/")))
+            if signed is None or signed.status != 302:
+                return None
+            return await self.open_page("page", _local(signed.headers.get("Location", "/")))
 
     async def _post_sign_in(self, form: str) -> Reply | None:
         return await self.request(
