@@ -41,7 +41,7 @@ from console.models import (
 from console.operator.forms import OUTCOME_NAMES
 from console.qc import bp
 from console.qc import forms as qc_forms
-from console.services import complaint_detail, complaint_workflow, poaching
+from console.services import complaint_detail, complaint_workflow, customers, poaching
 from console.services.complaint_workflow import WorkflowError
 from console.services.inbox import assignable_users
 
@@ -198,7 +198,8 @@ def _context(
     }
     if full:
         context["call"] = complaint_detail.the_call(complaint)
-        context["history"] = complaint_detail.history(complaint, now)
+        context["history"] = customers.customer_history(complaint.customer_id, limit=10)
+        context["customer_stats"] = customers.complaint_stats(complaint.customer, now)
     return context
 
 

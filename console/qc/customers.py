@@ -32,7 +32,7 @@ def customer_page(customer_id: int):
     return render_template(
         "qc/customer.html",
         customer=customer,
-        history=customer_service.customer_history(customer),
+        history=customer_service.customer_history(customer.id),
         stats=customer_service.complaint_stats(customer, now),
         cause_label=cause_label,
         outcome_name=lambda outcome: OUTCOME_NAMES.get(outcome, outcome),

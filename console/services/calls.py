@@ -46,7 +46,7 @@ from console.models import (
     utcnow,
 )
 from console.models.base import UTCDateTime
-from console.services import audit
+from console.services import audit, customers
 
 TEMPORARY = (CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.VOICEMAIL)
 FINAL = (CallOutcome.WRONG_NUMBER, CallOutcome.REFUSED, CallOutcome.DO_NOT_CALL)
@@ -566,51 +566,18 @@ class CallHistory:
     calls: int
     complaints: int
     orders: int
-    latest_calls: list = field(default_factory=list)  # rows: started_at, outcome, note
-    latest_complaints: list = field(default_factory=list)  # rows: id, category, status, created_at
+    latest_calls: list = field(default_factory=list)  # attempts: started_at, outcome, note
+    latest_complaints: list = field(default_factory=list)  # complaints: id, category, status...
 
 
 def customer_history(task: CallTask, *, latest: int = 3) -> CallHistory:
-    """Earlier calls and complaints of this customer, for the left column of the call screen.
-
-    One statement counts all three; the latest calls and complaints are read only when there
-    are some (most customers have none). Columns, not objects: nothing here is changed."""
-    counting, latest_calls, latest_complaints = _history_statements()
-    params = {"customer_id": task.customer_id, "latest": latest}
-    calls, complaints, orders = _core(counting, params).one()
+    """Earlier calls (each phone call made) and complaints of this customer, for the left
+    column of the call screen (``customers.customer_history``, brief)."""
+    found = customers.customer_history(task.customer_id, limit=latest, brief=True)
     return CallHistory(
-        calls,
-        complaints,
-        orders,
-        _core(latest_calls, params).all() if calls else [],
-        _core(latest_complaints, params).all() if complaints else [],
+        found.attempt_count,
+        found.complaint_count,
+        found.order_count,
+        found.attempts,
+        found.complaints,
     )
-
-
-@cache
-def _history_statements() -> tuple:
-    from console.models import Complaint, Order
-
-    customer = bindparam("customer_id", type_=Integer())
-    latest = bindparam("latest", type_=Integer())
-    ended = and_(CallTask.customer_id == customer, CallAttempt.ended_at.is_not(None))
-    calls = select(func.count()).select_from(CallAttempt).join(CallTask).where(ended)
-    complaints = select(func.count()).where(Complaint.customer_id == customer)
-    orders = select(func.count()).where(Order.customer_id == customer)
-    counting = select(
-        calls.scalar_subquery(), complaints.scalar_subquery(), orders.scalar_subquery()
-    )
-    latest_calls = (
-        select(CallAttempt.started_at, CallAttempt.outcome, CallAttempt.note)
-        .join(CallTask)
-        .where(ended)
-        .order_by(CallAttempt.started_at.desc())
-        .limit(latest)
-    )
-    latest_complaints = (
-        select(Complaint.id, Complaint.category, Complaint.status, Complaint.created_at)
-        .where(Complaint.customer_id == customer)
-        .order_by(Complaint.created_at.desc())
-        .limit(latest)
-    )
-    return counting, latest_calls, latest_complaints

@@ -1,5 +1,5 @@
-"""What the complaint page reads: the complaint with its call and recording, the customer's
-history, and the people a complaint can be given to or blamed on."""
+"""What the complaint page reads: the complaint with its call and recording, and the people a
+complaint can be given to or blamed on (the customer's history: ``services.customers``)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from console.models import (
     Complaint,
     ComplaintAction,
     ComplaintEvent,
+    ComplaintStatus,
     Response,
     Technician,
     User,
 )
-from console.services import customers
 
 
 def load(complaint_id: int) -> Complaint | None:
@@ -78,32 +78,6 @@ def the_call(complaint: Complaint) -> TheCall | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class History:
-    orders: list
-    calls: list
-    complaints: list
-    order_count: int
-    call_count: int
-    complaint_count: int
-    stats: customers.ComplaintStats
-
-
-def history(complaint: Complaint, now: datetime, limit: int = 10) -> History:
-    """The customer's orders, calls and complaints, newest first, with the share found invalid
-    and the "complains often" mark (``services.customers``)."""
-    found = customers.customer_history(complaint.customer, limit=limit)
-    return History(
-        orders=found.orders,
-        calls=found.calls,
-        complaints=found.complaints,
-        order_count=found.order_count,
-        call_count=found.call_count,
-        complaint_count=found.complaint_count,
-        stats=customers.complaint_stats(complaint.customer, now),
-    )
-
-
 def staff() -> list[User]:
     """Members of staff who can be named responsible."""
     return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
@@ -128,8 +102,6 @@ def technicians_for(complaint: Complaint) -> list[Technician]:
 
 def merge_candidates(complaint: Complaint, limit: int = 20) -> list[Complaint]:
     """The customer's other complaints of the same kind a duplicate could go into."""
-    from console.models import ComplaintStatus
-
     return list(
         db.session.scalars(
             select(Complaint)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from console.extensions import db
 from console.models import (
+    CallAttempt,
     CallTask,
     Complaint,
     ComplaintKind,
@@ -159,61 +160,81 @@ def frequent_complainers(
 
 @dataclass(frozen=True, slots=True)
 class CustomerHistory:
-    """What the customer page and the complaint page show: newest first, at most
-    ``HISTORY_LIMIT`` of each; the totals count them all."""
+    """A customer's orders, follow-up calls and complaints (all kinds), newest first, at most
+    ``limit`` of each; the counts count them all. ``attempts``: the phone calls made (attempts
+    that ended), each with its outcome and note."""
 
     orders: list[Order]
-    calls: list[CallTask]
+    calls: list[CallTask]  # with their attempts
     complaints: list[Complaint]
+    attempts: list[CallAttempt]
     order_count: int
     call_count: int
     complaint_count: int
+    attempt_count: int
 
 
-def customer_history(customer: Customer, limit: int = HISTORY_LIMIT) -> CustomerHistory:
-    """The customer's orders, calls (tasks with their attempts) and complaints (all kinds)."""
-    orders = list(
-        db.session.scalars(
-            select(Order)
-            .options(
-                joinedload(Order.work_type),
-                joinedload(Order.technician),
-                joinedload(Order.client),
-            )
-            .where(Order.customer_id == customer.id)
-            .order_by(Order.completed_at.desc(), Order.id.desc())
-            .limit(limit)
+def customer_history(
+    customer_id: int, *, limit: int = HISTORY_LIMIT, brief: bool = False
+) -> CustomerHistory:
+    """What the customer page, the complaint page (``limit`` 10) and the call screen show of a
+    customer's past. ``brief``, for the call screen on its way to the operator: the counts, the
+    latest complaints and the latest attempts only, and those only when there are some (most
+    customers have none); no orders or follow-up calls listed."""
+    ended = (CallTask.customer_id == customer_id) & CallAttempt.ended_at.is_not(None)
+
+    def count(model, *where):
+        return select(func.count(model.id)).where(*where).scalar_subquery()
+
+    order_count, call_count, complaint_count, attempt_count = db.session.execute(
+        select(
+            count(Order, Order.customer_id == customer_id),
+            count(CallTask, CallTask.customer_id == customer_id),
+            count(Complaint, Complaint.customer_id == customer_id),
+            count(CallAttempt, CallAttempt.task_id == CallTask.id, ended),
         )
+    ).one()
+
+    def listed(query, found: int) -> list:
+        return list(db.session.scalars(query.limit(limit))) if found else []
+
+    shown = [] if brief else [joinedload(Complaint.order), joinedload(Complaint.technician)]
+    complaints = listed(
+        select(Complaint)
+        .options(*shown)
+        .where(Complaint.customer_id == customer_id)
+        .order_by(Complaint.created_at.desc(), Complaint.id.desc()),
+        complaint_count,
     )
-    calls = list(
-        db.session.scalars(
-            select(CallTask)
-            .options(joinedload(CallTask.order), selectinload(CallTask.attempts_log))
-            .where(CallTask.customer_id == customer.id)
-            .order_by(CallTask.due_at.desc(), CallTask.id.desc())
-            .limit(limit)
+    if brief:
+        attempts = listed(
+            select(CallAttempt)
+            .join(CallTask)
+            .where(ended)
+            .order_by(CallAttempt.started_at.desc(), CallAttempt.id.desc()),
+            attempt_count,
         )
+        return CustomerHistory(
+            [], [], complaints, attempts, order_count, call_count, complaint_count, attempt_count
+        )
+    orders = listed(
+        select(Order)
+        .options(
+            joinedload(Order.work_type),
+            joinedload(Order.technician),
+            joinedload(Order.client),
+        )
+        .where(Order.customer_id == customer_id)
+        .order_by(Order.completed_at.desc(), Order.id.desc()),
+        order_count,
     )
-    complaints = list(
-        db.session.scalars(
-            select(Complaint)
-            .options(joinedload(Complaint.order), joinedload(Complaint.technician))
-            .where(Complaint.customer_id == customer.id)
-            .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-            .limit(limit)
-        )
+    calls = listed(
+        select(CallTask)
+        .options(joinedload(CallTask.order), selectinload(CallTask.attempts_log))
+        .where(CallTask.customer_id == customer_id)
+        .order_by(CallTask.due_at.desc(), CallTask.id.desc()),
+        call_count,
     )
-
-    def count(model):
-        return db.session.scalar(
-            select(func.count(model.id)).where(model.customer_id == customer.id)
-        )
-
     return CustomerHistory(
-        orders=orders,
-        calls=calls,
-        complaints=complaints,
-        order_count=len(orders) if len(orders) < limit else count(Order),
-        call_count=len(calls) if len(calls) < limit else count(CallTask),
-        complaint_count=len(complaints) if len(complaints) < limit else count(Complaint),
+        orders, calls, complaints, [], order_count, call_count, complaint_count, attempt_count
     )

@@ -7,6 +7,9 @@ from datetime import timedelta
 import pytest
 
 from console.models import (
+    CallAttempt,
+    CallOutcome,
+    CallTask,
     Complaint,
     ComplaintKind,
     ComplaintSource,
@@ -15,7 +18,7 @@ from console.models import (
     Validity,
     utcnow,
 )
-from console.services import customers
+from console.services import calls, customers
 from console.services.complaints import open_complaint, order_snapshot
 from tests.helpers import on_both_databases
 
@@ -100,12 +103,48 @@ def test_history_lists_orders_calls_and_complaints_newest_first(db, make_order, 
     second = make_order(customer=first.customer, completed_at=utcnow() - timedelta(days=2))
     other = make_order()  # someone else's order
     complain(first)
-    history = customers.customer_history(first.customer)
+    history = customers.customer_history(first.customer_id)
     assert history.orders == [second, first]
     assert other not in history.orders
     assert [c.order for c in history.complaints] == [first]
     assert history.complaint_count == 1 and history.order_count == 2
     assert db.session.query(Complaint).count() == 1
+
+
+def test_the_call_screen_reads_the_same_history_briefly(db, make_order, make_user, complain):
+    """Beside a call: the phone calls made so far (each attempt that ended) and the latest
+    ones, the complaints and the orders; the customer page counts follow-up calls instead, one
+    per order, each with its attempts."""
+    now = utcnow()
+    first = make_order(completed_at=now - timedelta(days=10))
+    second = make_order(customer=first.customer, completed_at=now - timedelta(days=1))
+    complaint = complain(first)
+    operator = make_user(Role.OPERATOR)
+    earlier = CallTask(
+        order=first, client=first.client, customer=first.customer, due_at=now - timedelta(days=9)
+    )
+    today = CallTask(order=second, client=second.client, customer=second.customer, due_at=now)
+    for hours, outcome in ((30, CallOutcome.NO_ANSWER), (28, CallOutcome.COMPLETED)):
+        started = now - timedelta(hours=hours)
+        earlier.attempts_log.append(
+            CallAttempt(
+                operator_id=operator.id,
+                started_at=started,
+                ended_at=started + timedelta(minutes=2),
+                outcome=outcome,
+            )
+        )
+    today.attempts_log.append(CallAttempt(operator_id=operator.id, started_at=now))  # on now
+    db.session.add_all([earlier, today])
+    db.session.commit()
+
+    screen = calls.customer_history(today)
+    assert (screen.calls, screen.complaints, screen.orders) == (2, 1, 2)
+    made = [a.outcome for a in screen.latest_calls]
+    assert made == [CallOutcome.COMPLETED, CallOutcome.NO_ANSWER]
+    assert screen.latest_complaints == [complaint]
+    page = customers.customer_history(first.customer_id)
+    assert (page.call_count, page.calls) == (2, [today, earlier])
 
 
 def test_the_customer_page_shows_the_history_and_the_mark(client, login_as, make_order, complain):
