@@ -5,10 +5,10 @@ transaction before enqueuing: a job only does follow-up work (notifications, gen
 lost or failed job never loses a response or a complaint.
 
 Redis down is not an error for the web: ``enqueue`` then hands nothing over (a warning is logged
-once per outage, and Redis is left alone for ``REDIS_RETRY_SECONDS``). That loses nothing because
-only work that rows can re-derive is enqueued: today that is one job, sending a notification
-delivery, whose row stays pending until ``console.jobs.notifications.retry_due`` (periodic) sends
-it once the queue runs again. A new kind of job must keep to that rule.
+once per outage, and Redis is left alone for ``REDIS_RETRY_SECONDS``). That must lose nothing: only
+work that rows can re-derive may be enqueued. Today the web enqueues no job at all: notification
+deliveries are rows that the periodic ``console.jobs.notifications.send_due`` sends once the
+queue runs again. A new kind of job must keep to that rule.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ PERIODIC: list[Periodic] = [
     Periodic("console.jobs.housekeeping.forget_old_login_failures", interval=15 * 60),
     Periodic("console.jobs.calls.generate", interval=5 * 60, timeout=600),
     Periodic("console.jobs.complaints.warn_deadlines", interval=60),
-    Periodic("console.jobs.notifications.retry_due", interval=60),
+    # The only sender of emails and webhooks, new or retried: a few seconds' wait at most.
+    Periodic("console.jobs.notifications.send_due", interval=10),
 ]
 
 

@@ -1,30 +1,26 @@
-"""Sending notification deliveries (email, webhook): one attempt per job, retries by the clock.
+"""Sending notification deliveries (email, webhook): ``send_due`` is the only sender.
 
-``deliver`` is enqueued once per delivery when the transaction that recorded it commits; it is
-enqueued without RQ retries because the delivery row keeps its own schedule
-(``NOTIFY_RETRY_MINUTES``) and ``retry_due`` (every minute) makes the later attempts.
+It runs every few seconds (``console.jobs.PERIODIC``) and makes one attempt at each pending
+delivery whose time has come: a new one (due when its transaction recorded it) or a retry (each
+row keeps its own schedule, ``NOTIFY_RETRY_MINUTES``). Nothing else enqueues deliveries, so
+nothing is lost when a job or Redis is (see ``console.services.notifications``).
 """
 
 from __future__ import annotations
 
+from console.database import read_only
 from console.jobs.context import job
 from console.models import utcnow
 from console.services import notifications
 
 
 @job
-def deliver(delivery_id: int) -> str | None:
-    """One attempt at one delivery; returns its status afterwards (None: not due / taken)."""
-    status = notifications.deliver(delivery_id)
-    return status.value if status is not None else None
-
-
-@job
-def retry_due() -> int:
-    """Attempt every pending delivery whose next attempt is due (including any whose first
-    hand-over was lost). Safe to run in several processes: each delivery is claimed first."""
+def send_due() -> int:
+    """Attempt every pending delivery that is due; returns how many were due. Safe to run in
+    several processes at once: each delivery is claimed before it is sent."""
     now = utcnow()
-    ids = notifications.due_delivery_ids(now)
+    with read_only():  # the scan takes no write lock; each claim takes its own
+        ids = notifications.due_delivery_ids(now)
     for delivery_id in ids:
         notifications.deliver(delivery_id, now=now)
     return len(ids)

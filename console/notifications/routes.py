@@ -4,18 +4,9 @@ one's notices, and marking them read. Each notice is worded in its reader's lang
 
 from __future__ import annotations
 
-from flask import (
-    abort,
-    current_app,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, redirect, render_template, request, url_for
 from flask_htmx import make_response as htmx_response
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from console.access import signed_in
 from console.admin.forms import ConfirmForm
@@ -33,36 +24,11 @@ def _notice_text(notice: Notification):
     return notification_service.notice_text(notice)
 
 
-@bp.after_app_request
-def _send_after_response(response):
-    """Without RQ, deliveries committed by this request are sent once the response is out,
-    so a slow mail server never holds up the person who acted."""
-    if g.pop("notify_after_response", False):
-        ids = db.session.info.pop(notification_service._COMMITTED, [])
-        if ids:
-            app = current_app._get_current_object()
-
-            def send():
-                from console.jobs import run_inline
-
-                with app.app_context():
-                    for delivery_id in ids:
-                        run_inline("console.jobs.notifications.deliver", delivery_id)
-
-            response.call_on_close(send)
-    return response
-
-
 def complaint_link(complaint_id: int | None) -> str | None:
     """Where a notice leads: the complaint page (the QC desk), else nowhere."""
     if complaint_id is None:
         return None
-    for endpoint in ("qc.complaint_detail", "qc.complaint"):
-        try:
-            return url_for(endpoint, complaint_id=complaint_id)
-        except BuildError:
-            continue
-    return None
+    return url_for("qc.complaint", complaint_id=complaint_id)
 
 
 def _bell_context():

@@ -1,16 +1,23 @@
 """Tell people about complaints: an in-app notice for each recipient (shown without reloading),
-and the same news by email and webhook, sent by background jobs with retries.
+and the same news by email and webhook, sent by a background job with retries.
 
-Everything is recorded in the caller's transaction first (``Notification`` and
-``NotificationDelivery`` rows), so a failed send loses nothing: the delivery stays pending or
-failed, visible to admins, and can be retried.
+Everything is recorded in the caller's transaction (``Notification`` and ``NotificationDelivery``
+rows, a delivery due at once); the caller commits. Nothing is handed over at the commit: the
+job ``console.jobs.notifications.send_due``, which runs every few seconds (``flask cron`` with
+Redis, the web process's scheduler without), attempts every pending delivery that is due, new or
+retried. So a delivery goes out only once its transaction committed (before that no other
+session sees its row), never for a rolled-back one (there is no row), and a lost job or a Redis
+outage only delays it. The price is a few seconds before an email leaves; the complaint's
+deadlines are hours, and the in-app notice is there at once.
 
-Sending: when the transaction that recorded deliveries commits, each one is handed to the job
-queue (``console.jobs.notifications.deliver``; RQ with Redis, in this process after the
-response otherwise). A delivery is claimed with a conditional UPDATE before it is sent, so the
-job and the periodic retry (``console.jobs.notifications.retry_due``) never send it twice at
-once. A failed attempt waits ``NOTIFY_RETRY_MINUTES`` before the next; after
-``NOTIFY_MAX_ATTEMPTS`` the delivery is FAILED with its last error kept, until an admin retries.
+A delivery is claimed with a conditional UPDATE before it is sent, so two processes running the
+job never send it twice at once. A failed attempt waits ``NOTIFY_RETRY_MINUTES`` before the
+next; after ``NOTIFY_MAX_ATTEMPTS`` the delivery is FAILED with its last error kept, until an
+admin retries.
+
+Links in messages lead to the complaint on ``CONSOLE_BASE_URL``, else on the address of the
+request whose unit of work recorded them (:func:`link_from`, called by the app once per
+request); a job's messages without ``CONSOLE_BASE_URL`` carry no link.
 """
 
 from __future__ import annotations
@@ -29,10 +36,8 @@ from email.message import EmailMessage
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
-from flask import current_app, g, has_app_context, has_request_context, url_for
-from sqlalchemy import event, inspect, or_, select, update
-from sqlalchemy.orm import Session
-from werkzeug.routing import BuildError
+from flask import current_app
+from sqlalchemy import or_, select, update
 
 from console.database import immediate_transaction
 from console.extensions import db
@@ -51,9 +56,7 @@ from console.services.complaint_categories import category_label
 
 log = logging.getLogger(__name__)
 
-DELIVER_JOB = "console.jobs.notifications.deliver"
-_OUTBOX = "notify_outbox"  # Session.info key: deliveries added in the open transaction
-_COMMITTED = "notify_committed"  # Session.info key: committed, not yet handed over
+_REQUEST_BASE_URL = "notify.request_base_url"  # Session.info key, see link_from()
 
 
 def qc_team() -> list[User]:
@@ -115,24 +118,22 @@ def complaint_event(
 # --- deliveries --------------------------------------------------------------------------------
 
 
-def _complaint_url(complaint: Complaint) -> str | None:
-    """A link for the email / chat message: on ``CONSOLE_BASE_URL`` when it is set (jobs have
-    no request to build it from), else on the address of the request that caused the notice."""
-    if complaint.id is None:
+def link_from(base_url: str | None) -> None:
+    """Messages recorded in this unit of work (the session) link to complaints on ``base_url``
+    when ``CONSOLE_BASE_URL`` is not set: the app passes the address of the request."""
+    db.session.info[_REQUEST_BASE_URL] = base_url
+
+
+def _complaint_url(complaint_id: int) -> str | None:
+    """A link for the email / chat message (see the module's docstring)."""
+    base = current_app.config.get("CONSOLE_BASE_URL") or db.session.info.get(_REQUEST_BASE_URL)
+    if not base:
         return None
-    base = current_app.config.get("CONSOLE_BASE_URL")
-    if base:
-        parts = urlsplit(base)
-        adapter = current_app.url_map.bind(
-            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
-        )
-        return adapter.build("qc.complaint", {"complaint_id": complaint.id}, force_external=True)
-    if not has_request_context():
-        return None
-    try:
-        return url_for("qc.complaint", complaint_id=complaint.id, _external=True)
-    except BuildError:
-        return None
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+    )
+    return adapter.build("qc.complaint", {"complaint_id": complaint_id}, force_external=True)
 
 
 def _record_deliveries(
@@ -147,7 +148,7 @@ def _record_deliveries(
     config = current_app.config
     if complaint.id is None:
         db.session.flush()
-    url = _complaint_url(complaint)
+    url = _complaint_url(complaint.id)
     deliveries = []
     if config.get("SMTP_HOST"):
         for user in users:
@@ -185,9 +186,7 @@ def _record_deliveries(
                 next_attempt_at=now,
             )
         )
-    if deliveries:
-        db.session.add_all(deliveries)
-        db.session.info.setdefault(_OUTBOX, []).extend(deliveries)
+    db.session.add_all(deliveries)
     return deliveries
 
 
@@ -236,51 +235,6 @@ def webhook_payload(
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    """Deliveries recorded in a committed transaction are ready to go (no SQL allowed here)."""
-    outbox = session.info.pop(_OUTBOX, None)
-    if outbox:
-        # The identity key, not ``d.id``: the rows are expired now and may not be reloaded here.
-        keys = (inspect(d).identity for d in outbox)
-        ids = [key[0] for key in keys if key]
-        session.info.setdefault(_COMMITTED, []).extend(ids)
-        if has_app_context():
-            _hand_over(session)
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_OUTBOX, None)  # nothing was recorded: nothing to send
-
-
-def _hand_over(session: Session) -> None:
-    """Enqueue committed deliveries on RQ now; without Redis, send them in this process once
-    the request's response is out (or when the job that committed calls :func:`send_committed`).
-    Anything not handed over is still picked up by the periodic retry."""
-    if current_app.task_queue is not None:
-        ids = session.info.pop(_COMMITTED, [])
-        from console import jobs
-
-        for delivery_id in ids:
-            try:
-                jobs.enqueue(DELIVER_JOB, delivery_id, retries=0, timeout=60)
-            except Exception:  # Redis is down: the periodic retry sends it later
-                log.exception("could not enqueue delivery %s", delivery_id)
-        return
-    if has_request_context():
-        g.notify_after_response = True  # console.notifications routes: after_app_request
-
-
-def send_committed() -> int:
-    """Send, in this process, the deliveries committed so far by this session (the inline
-    default; with RQ they were enqueued at commit). Returns how many were attempted."""
-    ids = db.session.info.pop(_COMMITTED, [])
-    for delivery_id in ids:
-        deliver(delivery_id)
-    return len(ids)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -385,13 +339,12 @@ def due_delivery_ids(now: datetime, limit: int = 200) -> list[int]:
 
 
 def retry(delivery: NotificationDelivery, *, by: User, now: datetime) -> None:
-    """An admin sends a failed delivery again: one more attempt, now (the caller commits; the
-    attempt goes out after the commit like any new delivery)."""
+    """An admin sends a failed delivery again: one more attempt, due now (the caller commits;
+    the job sends it like any new delivery)."""
     from console.services import audit
 
     delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = now
-    db.session.info.setdefault(_OUTBOX, []).append(delivery)
     audit.record(
         "notification.delivery.retried",
         actor=by,

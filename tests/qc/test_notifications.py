@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from console.jobs.notifications import send_due
 from console.models import (
     ComplaintSource,
     DeliveryChannel,
@@ -84,7 +85,8 @@ def test_a_new_complaint_tells_the_qc_team_in_app_by_email_and_by_webhook(
 
     complaint = complain()
     db.session.commit()
-    assert notifications.send_committed() == 3  # two emails and one webhook message
+    assert smtp_server.messages == [] and webhook.received == []  # the job sends them
+    assert send_due() == 3  # two emails and one webhook message
 
     notices = db.session.scalars(select(Notification).order_by(Notification.user_id)).all()
     assert [n.user_id for n in notices] == [qc1.id, qc2.id]
@@ -109,7 +111,7 @@ def test_nothing_is_sent_for_a_complaint_that_was_rolled_back(
     app.config.update(NOTIFY_WEBHOOK_URL=webhook.url)
     complain()
     db.session.rollback()
-    assert notifications.send_committed() == 0
+    assert send_due() == 0
     assert deliveries(db) == [] and webhook.received == []
 
 
@@ -121,11 +123,31 @@ def test_messages_sent_by_a_job_link_to_the_complaint_on_the_base_url(
     app.config.update(NOTIFY_WEBHOOK_URL=webhook.url, CONSOLE_BASE_URL="https://qc.example.com/")
     complaint = complain()
     db.session.commit()
-    notifications.send_committed()
+    send_due()
     [posted] = webhook.received
     link = f"https://qc.example.com/qc/complaints/{complaint.id}"
     assert posted["json"]["url"] == link
     assert link in posted["json"]["text"]
+
+
+def test_a_message_caused_by_a_person_links_to_the_address_they_used(
+    app, db, client, make_user, login_as, complain, webhook
+):
+    """Without CONSOLE_BASE_URL, the request that recorded the message gives the address."""
+    colleague = make_user(Role.QC)
+    complaint = complain()
+    db.session.commit()
+    app.config.update(NOTIFY_WEBHOOK_URL=webhook.url, CONSOLE_BASE_URL="")
+    login_as(Role.QC)
+    response = client.post(
+        f"/qc/complaints/{complaint.id}/assign",
+        data={"assign-assignee": str(colleague.id), "assign-department": "", "assign-note": ""},
+    )
+    assert response.status_code < 400
+    assert send_due() == 1
+    [posted] = webhook.received
+    assert posted["json"]["event"] == "assigned"
+    assert posted["json"]["url"] == f"http://localhost/qc/complaints/{complaint.id}"
 
 
 def test_each_person_gets_the_email_in_their_own_language(app, db, make_user, complain):
@@ -157,22 +179,20 @@ def test_a_failing_webhook_is_retried_later_and_then_sent(app, db, make_user, co
     with time_machine.travel(start, tick=False):
         complain(now=start)
         db.session.commit()
-        notifications.send_committed()
+        send_due()
     [delivery] = deliveries(db)
     assert delivery.status == DeliveryStatus.PENDING
     assert delivery.attempts == 1
     assert "500" in delivery.last_error
     assert delivery.next_attempt_at == start + timedelta(minutes=1)
 
-    from console.jobs import notifications as jobs
-
     with time_machine.travel(start + timedelta(seconds=30), tick=False):
-        assert jobs.retry_due() == 0  # not due yet: nothing is attempted
+        assert send_due() == 0  # not due yet: nothing is attempted
     db.session.refresh(delivery)
     assert delivery.attempts == 1
 
     with time_machine.travel(start + timedelta(minutes=1), tick=False):
-        assert jobs.retry_due() == 1
+        assert send_due() == 1
     db.session.refresh(delivery)
     assert delivery.status == DeliveryStatus.SENT
     assert delivery.attempts == 2
@@ -191,10 +211,8 @@ def test_every_attempt_at_a_webhook_carries_the_same_delivery_id(
     complain()
     complain()
     db.session.commit()
-    notifications.send_committed()
-    from console.jobs import notifications as jobs
-
-    assert jobs.retry_due() == 1
+    send_due()
+    assert send_due() == 1
     first, second, retried = webhook.received
     assert retried["json"] == first["json"]
     ids = [posted["headers"]["X-Console-Delivery"] for posted in (first, second, retried)]
@@ -211,7 +229,7 @@ def test_a_signed_webhook_verifies_with_the_secret_and_its_timestamp(
     with time_machine.travel(sent_at, tick=False):
         complain(now=sent_at)
         db.session.commit()
-        notifications.send_committed()
+        send_due()
     [posted] = webhook.received
     headers = posted["headers"]
     assert headers["X-Console-Timestamp"] == str(int(sent_at.timestamp()))
@@ -240,7 +258,7 @@ def test_without_a_secret_a_webhook_is_not_signed(app, db, make_user, complain, 
     app.config.update(NOTIFY_WEBHOOK_URL=webhook.url, NOTIFY_WEBHOOK_SECRET="")
     complain()
     db.session.commit()
-    notifications.send_committed()
+    send_due()
     [posted] = webhook.received
     assert "X-Console-Signature" not in posted["headers"]
     assert posted["headers"]["X-Console-Delivery"] == posted["json"]["delivery_id"]
@@ -312,17 +330,20 @@ def test_a_delivery_is_sent_once_even_when_two_processes_reach_for_it(
     assert webhook.received == []
 
 
-def test_with_redis_each_delivery_is_enqueued_once_committed(
+@pytest.mark.redis
+def test_with_redis_a_worker_sends_what_was_committed(
     build_app, database_url, redis_url, make_user, webhook
 ):
+    """At scale the sender runs on the queue (flask cron enqueues it), in a worker."""
     from rq import Queue
 
+    from console import jobs
     from console.extensions import db as _db
     from console.models import Client, Customer, CustomerPhone, Order, WorkType
 
     queued_app = build_app(database_url, REDIS_URL=redis_url, NOTIFY_WEBHOOK_URL=webhook.url)
     with queued_app.app_context():
-        qc = make_user(Role.QC)
+        make_user(Role.QC)
         client = Client(key="rq", name="RQ client")
         customer = Customer(client=client, name="Ann")
         customer.phones.append(CustomerPhone(e164="+79120000001", is_primary=True))
@@ -337,21 +358,22 @@ def test_with_redis_each_delivery_is_enqueued_once_committed(
         )
         _db.session.add(order)
         _db.session.commit()
-        open_complaint(
+        complaint = open_complaint(
             order,
             category="quality",
             source=ComplaintSource.MANUAL,
             snapshot=order_snapshot(order),
             now=utcnow(),
         )
-        queue = Queue("console", connection=queued_app.redis)
-        assert queue.count == 0  # nothing leaves before the commit
         _db.session.commit()
+        assert jobs.enqueue("console.jobs.notifications.send_due") is not None
+        assert Queue(jobs.DEFAULT_QUEUE, connection=queued_app.redis).count == 1
+        result = queued_app.test_cli_runner().invoke(args=["worker", "--burst"])
+        assert result.exit_code == 0, result.output
         [delivery] = _db.session.scalars(select(NotificationDelivery)).all()
-        [job] = queue.jobs
-        assert job.func_name == "console.jobs.notifications.deliver"
-        assert job.args == (delivery.id,)
-        assert qc.id
+        assert delivery.status == DeliveryStatus.SENT
+        [posted] = webhook.received
+        assert posted["json"]["complaint"]["id"] == complaint.id
 
 
 def test_an_admin_sees_the_failure_and_retries_it(
@@ -362,7 +384,7 @@ def test_an_admin_sees_the_failure_and_retries_it(
     webhook.statuses = [503]
     complain()
     db.session.commit()
-    notifications.send_committed()
+    send_due()
     [delivery] = deliveries(db)
     assert delivery.status == DeliveryStatus.FAILED
 
@@ -374,8 +396,8 @@ def test_an_admin_sees_the_failure_and_retries_it(
 
     response = client.post(f"/admin/notifications/{delivery.id}/retry?status=failed")
     assert response.status_code == 302
-    response.close()  # without RQ the retry is sent once the response is out
-    db.session.rollback()  # see what the sending process committed
+    response.close()
+    assert send_due() == 1
     delivery = db.session.get(NotificationDelivery, delivery.id)
     assert delivery.status == DeliveryStatus.SENT
     assert delivery.attempts == 2
