@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from decimal import Decimal
 
-from sqlalchemy import JSON, DateTime, Numeric, String, TypeDecorator
+from sqlalchemy import JSON, DateTime, Numeric, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -47,7 +46,6 @@ class UTCDateTime(TypeDecorator):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 Money = Numeric(12, 2)
-ZERO = Decimal("0.00")
 
 
 def enum_column(enum_cls: type[enum.Enum], **kw):
@@ -65,8 +63,3 @@ def enum_column(enum_cls: type[enum.Enum], **kw):
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-
-
-def key_column(length: int = 64) -> Mapped[str]:
-    """A short machine name (``garage-service``) used in imports, YAML and URLs."""
-    return mapped_column(String(length), unique=True, nullable=False)

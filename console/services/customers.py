@@ -12,7 +12,6 @@ says nothing yet about whether the customer was right. ``None`` when nothing is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -92,25 +91,6 @@ def complaint_stats(customer: Customer, now: datetime | None = None) -> Complain
     ).one()
     total, valid, invalid, recent = row
     return ComplaintStats(total, valid, invalid, recent, days, threshold)
-
-
-def is_frequent_complainer(customer: Customer, now: datetime | None = None) -> bool:
-    return complaint_stats(customer, now).is_frequent_complainer
-
-
-def frequent_complainer_ids(customer_ids: Iterable[int], now: datetime | None = None) -> set[int]:
-    """Which of these customers complain often: one query for a whole inbox page of rows."""
-    ids = {i for i in customer_ids if i is not None}
-    if not ids:
-        return set()
-    since, _days, threshold = _window(now)
-    rows = db.session.execute(
-        select(Complaint.customer_id)
-        .where(Complaint.customer_id.in_(ids), Complaint.created_at >= since, *_counted())
-        .group_by(Complaint.customer_id)
-        .having(func.count(Complaint.id) >= threshold)
-    )
-    return set(rows.scalars())
 
 
 @dataclass(frozen=True, slots=True)

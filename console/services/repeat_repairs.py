@@ -467,20 +467,3 @@ def blocked_technician_orders(
     if client_id is not None:
         query = query.where(Order.client_id == client_id)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
-
-
-def technician_repeat_counts(technician_ids: list[int], since: datetime) -> dict[int, int]:
-    """Confirmed repeat repairs per responsible technician since a moment (for KPI: 0 of them
-    earns the mechanic's 10% bonus, DOMAIN.md 000)."""
-    if not technician_ids:
-        return {}
-    rows = db.session.execute(
-        select(Order.repeat_repair_responsible_id, func.count(Order.id))
-        .where(
-            Order.repeat_repair_state == RepeatRepairState.CONFIRMED,
-            Order.repeat_repair_responsible_id.in_(technician_ids),
-            Order.repeat_repair_reviewed_at >= since,
-        )
-        .group_by(Order.repeat_repair_responsible_id)
-    ).all()
-    return {tid: n for tid, n in rows}
