@@ -49,7 +49,8 @@ class CallTask(TimestampMixin, db.Model):
         Index(
             "ix_call_tasks_callback_claim", "status", "is_callback", "callback_user_id", "due_at"
         ),
-        Index("ix_call_tasks_client_status", "client_id", "status"),
+        # A client's next pending task (the start page's "next call at"): one index seek each.
+        Index("ix_call_tasks_client_status_due", "client_id", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

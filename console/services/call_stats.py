@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, select
 
 from console.extensions import db
 from console.models import (
@@ -100,27 +100,24 @@ def queue_summary(user: User | None = None, now: datetime | None = None) -> dict
     due_today = db.session.scalar(
         select(func.count()).where(pending, CallTask.due_at > now, CallTask.due_at < end_of_day)
     )
-    callbacks = CallTask.is_callback.is_(True)
-    visible = (
-        or_(CallTask.callback_user_id.is_(None), CallTask.callback_user_id == user.id)
+    # Callbacks for anyone and the user's own, counted apart: each an index range
+    # (ix_call_tasks_callback_claim), where "anyone's or mine" would read every pending task.
+    due_callbacks = and_(pending, CallTask.is_callback.is_(True), CallTask.due_at <= now)
+    for_anyone = db.session.scalar(
+        select(func.count()).where(due_callbacks, CallTask.callback_user_id.is_(None))
+    )
+    # An operator sees their own besides; a supervisor (no user) everybody's.
+    owner = (
+        CallTask.callback_user_id == user.id
         if user is not None
-        else True
+        else CallTask.callback_user_id.is_not(None)
     )
-    callbacks_due = db.session.scalar(
-        select(func.count()).where(pending, callbacks, CallTask.due_at <= now, visible)
-    )
-    mine = 0
-    if user is not None:
-        mine = db.session.scalar(
-            select(func.count()).where(
-                pending, callbacks, CallTask.due_at <= now, CallTask.callback_user_id == user.id
-            )
-        )
+    owned = db.session.scalar(select(func.count()).where(due_callbacks, owner))
     return {
         "due_now": due_now,
         "due_today": due_today,
-        "callbacks_due": callbacks_due,
-        "my_callbacks_due": mine,
+        "callbacks_due": for_anyone + owned,
+        "my_callbacks_due": owned if user is not None else 0,
     }
 
 
@@ -208,14 +205,20 @@ def callbacks_due(user: User, now: datetime | None = None, limit: int = 8) -> li
     """Callbacks due by the end of the operator's day that they may take: theirs first."""
     now = now or utcnow()
     end_of_day = start_of_local_day(user.timezone, now) + timedelta(days=1)
-    return db.session.scalars(
-        select(CallTask)
-        .where(
-            CallTask.status == TaskStatus.PENDING,
-            CallTask.is_callback.is_(True),
-            CallTask.due_at < end_of_day,
-            or_(CallTask.callback_user_id.is_(None), CallTask.callback_user_id == user.id),
-        )
-        .order_by(case((CallTask.callback_user_id == user.id, 0), else_=1), CallTask.due_at)
-        .limit(limit)
-    ).all()
+    # Theirs, then anyone's: each an index range in due order (ix_call_tasks_callback_claim).
+    found: list[CallTask] = []
+    for owner in (CallTask.callback_user_id == user.id, CallTask.callback_user_id.is_(None)):
+        found += db.session.scalars(
+            select(CallTask)
+            .where(
+                CallTask.status == TaskStatus.PENDING,
+                CallTask.is_callback.is_(True),
+                owner,
+                CallTask.due_at < end_of_day,
+            )
+            .order_by(CallTask.due_at)
+            .limit(limit - len(found))
+        ).all()
+        if len(found) >= limit:
+            break
+    return found

@@ -545,17 +545,14 @@ def next_due_at(user: User, now: datetime | None = None) -> datetime | None:
     of calling hours for a client whose calls are waiting ("No calls due now; next at 09:00")."""
     now = now or utcnow()
     mine = or_(CallTask.callback_user_id.is_(None), CallTask.callback_user_id == user.id)
-    rows = db.session.execute(
-        select(CallTask.client_id, func.min(CallTask.due_at))
-        .where(CallTask.status == TaskStatus.PENDING, mine)
-        .group_by(CallTask.client_id)
-    ).all()
-    clients = {c.id: c for c in db.session.scalars(select(Client).where(Client.active.is_(True)))}
-    times = [
-        next_opening(clients[client_id], max(due, now))
-        for client_id, due in rows
-        if client_id in clients
-    ]
+    # Per client, the earliest pending task: an index seek each (ix_call_tasks_client_status_due).
+    earliest = (
+        select(func.min(CallTask.due_at))
+        .where(CallTask.client_id == Client.id, CallTask.status == TaskStatus.PENDING, mine)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(select(Client, earliest).where(Client.active.is_(True))).all()
+    times = [next_opening(client, max(due, now)) for client, due in rows if due is not None]
     return min(times, default=None)
 
 
