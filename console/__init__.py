@@ -53,10 +53,10 @@ def create_app(config: dict | None = None) -> Flask:
         auth_bp,
         health_bp,
         operator_bp,
-        qc_bp,
+        qc_bp,  # also the deadline badge's template helpers
         admin_bp,
         reports_bp,
-        notifications_bp,  # in-app notices; also the deadline badge's template helpers
+        notifications_bp,  # in-app notices
     ):
         app.register_blueprint(blueprint)
 

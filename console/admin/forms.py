@@ -1,22 +1,21 @@
 import email_validator
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
-from console.models import Role
+from console.extensions import db
+from console.labels import ROLES
+from console.models import User
+from console.services.auth import normalise_email
 
 # Staff addresses on an internal domain (".local", ".test") are normal for an in-house console.
 email_validator.SPECIAL_USE_DOMAIN_NAMES[:] = [
     d for d in email_validator.SPECIAL_USE_DOMAIN_NAMES if d not in {"local", "test"}
 ]
 
-ROLE_CHOICES = [
-    SelectChoice(Role.OPERATOR.value, _l("Operator")),
-    SelectChoice(Role.QC.value, _l("QC department")),
-    SelectChoice(Role.SUPERVISOR.value, _l("Supervisor")),
-    SelectChoice(Role.ADMIN.value, _l("Admin")),
-]
+ROLE_CHOICES = [SelectChoice(role.value, name) for role, name in ROLES.items()]
 
 
 class UserForm(FlaskForm):
@@ -27,18 +26,8 @@ class UserForm(FlaskForm):
     submit = SubmitField(_l("Add user"))
 
     def validate_email(self, field):
-        from sqlalchemy import select
-
-        from console.extensions import db
-        from console.models import User
-        from console.services.auth import normalise_email
-
         if db.session.scalar(select(User.id).where(User.email == normalise_email(field.data))):
             raise ValidationError(_l("A user with this email already exists."))
-
-
-class ConfirmForm(FlaskForm):
-    """An action button: carries only the CSRF token."""
 
 
 class UnblockForm(FlaskForm):

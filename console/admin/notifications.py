@@ -9,8 +9,8 @@ from flask_login import current_user
 
 from console.access import roles_required
 from console.admin import bp
-from console.admin.forms import ConfirmForm
 from console.extensions import db
+from console.forms import ConfirmForm
 from console.ids import db_id
 from console.models import DeliveryStatus, NotificationDelivery, Role, utcnow
 from console.services import notifications as notification_service

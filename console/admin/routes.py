@@ -5,8 +5,9 @@ from sqlalchemy import func, select
 
 from console.access import roles_required
 from console.admin import bp
-from console.admin.forms import ConfirmForm, UserForm
+from console.admin.forms import UserForm
 from console.extensions import db
+from console.forms import ConfirmForm
 from console.models import Client, Order, Role, Technician, TechnicianStatus, User, WorkType
 from console.services import auth as auth_service
 

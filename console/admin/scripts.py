@@ -23,9 +23,9 @@ from wtforms import SelectChoice
 from console.access import roles_required
 from console.admin import bp
 from console.admin import script_forms as forms
-from console.admin.forms import ConfirmForm
 from console.database import immediate_transaction
 from console.extensions import db, htmx
+from console.forms import ConfirmForm
 from console.models import (
     AnswerOption,
     CallScript,

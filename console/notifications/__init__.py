@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("notifications", __name__, url_prefix="/notices")
 
-from console.notifications import routes, template_helpers  # noqa: E402,F401
+from console.notifications import routes  # noqa: E402,F401

@@ -9,8 +9,8 @@ from flask_htmx import make_response as htmx_response
 from flask_login import current_user
 
 from console.access import signed_in
-from console.admin.forms import ConfirmForm
 from console.extensions import db, htmx
+from console.forms import ConfirmForm
 from console.ids import db_id
 from console.models import Notification, utcnow
 from console.notifications import bp

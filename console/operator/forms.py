@@ -43,21 +43,6 @@ OUTCOME_LABELS = {
     CallOutcome.DO_NOT_CALL: _l("Do not call"),
 }
 
-# How an outcome reads afterwards ("Recorded: no answer."; the customer's earlier calls).
-OUTCOME_NAMES = {
-    CallOutcome.COMPLETED: _l("completed"),
-    CallOutcome.NO_ANSWER: _l("no answer"),
-    CallOutcome.BUSY: _l("busy"),
-    CallOutcome.VOICEMAIL: _l("voicemail"),
-    CallOutcome.WRONG_NUMBER: _l("wrong number"),
-    CallOutcome.REFUSED: _l("refused"),
-    CallOutcome.CALLBACK: _l("call back"),
-    CallOutcome.DO_NOT_CALL: _l("do not call"),
-    CallOutcome.UNREACHABLE: _l("unreachable"),
-    CallOutcome.CANCELLED: _l("cancelled"),
-    CallOutcome.NOT_SAMPLED: _l("not sampled"),
-}
-
 NEXT_CALL = "next"
 
 

@@ -39,6 +39,7 @@ from console.access import roles_required
 from console.database import immediate_transaction
 from console.errors import render_error
 from console.extensions import db, htmx
+from console.labels import CALL_OUTCOMES
 from console.models import (
     CallAttempt,
     CallOutcome,
@@ -52,7 +53,6 @@ from console.models import (
 from console.operator import bp
 from console.operator.forms import (
     OUTCOME_LABELS,
-    OUTCOME_NAMES,
     PAUSE_LABELS,
     AutosaveForm,
     LeaseForm,
@@ -277,7 +277,7 @@ def _call_context(task: CallTask, *, answers=None, check=False, outcome_form=Non
         # No token of its own: the call form carries one.
         "outcome_form": outcome_form or OutcomeForm(formdata=None, meta={"csrf": False}),
         "outcome_labels": OUTCOME_LABELS,
-        "outcome_names": OUTCOME_NAMES,
+        "outcome_names": CALL_OUTCOMES,
         "callback_min": to_user_timezone(now).strftime("%Y-%m-%dT%H:%M"),
         "missing_count": len(sv.missing) if sv else 0,
     }
@@ -428,7 +428,7 @@ def _callback_errors(task: CallTask, form: OutcomeForm):
 
 
 def _outcome_message(task: CallTask, outcome: CallOutcome, form: OutcomeForm, now) -> str:
-    name = OUTCOME_NAMES[outcome]
+    name = CALL_OUTCOMES[outcome]
     if outcome == CallOutcome.CALLBACK:
         if form.callback_for.data == "me":
             return _("Callback set for %(when)s, for you only.", when=_when(task.due_at, now))

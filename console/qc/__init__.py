@@ -8,6 +8,7 @@ bp = Blueprint("qc", __name__, url_prefix="/qc")
 from console.qc import (  # noqa: E402,F401
     complaint,  # the complaint page and its actions
     customers,  # the customer page, frequent complainers
+    deadline_helpers,  # the deadline badge and durations, on every page that shows them
     inbox,  # the inbox, bulk assign, new complaint
     repeats,  # repeat repairs: the review queue, the weekly board, flagged orders
 )

@@ -27,6 +27,7 @@ from jinja2_fragments.flask import render_blocks
 
 from console.access import roles_required
 from console.extensions import db, htmx
+from console.labels import CALL_OUTCOMES
 from console.models import (
     ActionKind,
     Complaint,
@@ -38,7 +39,6 @@ from console.models import (
     Validity,
     utcnow,
 )
-from console.operator.forms import OUTCOME_NAMES
 from console.qc import bp
 from console.qc import forms as qc_forms
 from console.services import complaint_detail, complaint_workflow, customers, poaching
@@ -186,7 +186,7 @@ def _context(
             "validity": qc_forms.VALIDITY_LABELS,
         },
         "parse_time": _parse_time,
-        "outcome_names": OUTCOME_NAMES,
+        "outcome_names": CALL_OUTCOMES,
         "events": sorted(complaint.events, key=lambda e: (e.at, e.id), reverse=True),
         "flagged_orders": (
             poaching.flagged_orders(complaint.technician)

@@ -10,8 +10,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from console.access import roles_required
 from console.extensions import db
 from console.ids import db_id
+from console.labels import CALL_OUTCOMES
 from console.models import Customer, Role, utcnow
-from console.operator.forms import OUTCOME_NAMES
 from console.qc import bp
 from console.qc.repeat_forms import cause_label
 from console.services import catalog
@@ -35,7 +35,7 @@ def customer_page(customer_id: int):
         history=customer_service.customer_history(customer.id),
         stats=customer_service.complaint_stats(customer, now),
         cause_label=cause_label,
-        outcome_name=lambda outcome: OUTCOME_NAMES.get(outcome, outcome),
+        outcome_name=lambda outcome: CALL_OUTCOMES.get(outcome, outcome),
     )
 
 

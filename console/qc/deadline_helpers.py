@@ -1,14 +1,15 @@
-"""Template helpers of the QC desk's deadlines, registered app-wide with this blueprint:
-``deadline_state(complaint, now=None)`` (used by ``qc/_deadline_badge.html``) and
-``sla_duration(timedelta)`` ("3 h 40 min")."""
+"""Template helpers of the QC desk's deadlines, for every page that shows them (the complaint
+pages, the inbox, the deadline report): ``deadline_state(complaint, now=None)`` (used by
+``qc/_deadline_badge.html``), ``sla_duration(timedelta)`` ("3 h 40 min") and ``sla_share``."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import format_percent
 from flask_babel import gettext as _
 
-from console.notifications import bp
+from console.qc import bp
 from console.services import sla
 
 
@@ -32,14 +33,4 @@ def sla_duration(value: timedelta | None) -> str:
 @bp.app_template_global("sla_share")
 def sla_share(value: float | None) -> str:
     """A share as a percentage in the reader's locale ("87 %"), or a dash when there is none."""
-    from flask_babel import format_percent
-
     return "—" if value is None else format_percent(value)
-
-
-@bp.app_template_global("complaint_url")
-def complaint_url(complaint_id: int) -> str | None:
-    """The complaint page's address (None while the QC desk has no such page)."""
-    from console.notifications.routes import complaint_link
-
-    return complaint_link(complaint_id)
