@@ -5,7 +5,6 @@ filter as WHERE conditions, the next deadline as an expression, and a count that
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, false, func, literal, or_, select, type_coerce
 
@@ -14,9 +13,7 @@ from console.models import Complaint, ComplaintStatus
 from console.models.base import UTCDateTime
 from console.services import sla
 from console.services.inbox.filters import NO_DEADLINE, InboxFilter
-
-if TYPE_CHECKING:
-    from console.services.inbox.search import Search
+from console.services.inbox.search import Search
 
 COUNT_CAP = 10_000  # a total beyond it reads "10,000+"
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -26,9 +25,7 @@ from console.services import sla
 from console.services.complaint_status import OPEN
 from console.services.inbox.counting import cells_of
 from console.services.inbox.filters import NO_DEADLINE, Row
-
-if TYPE_CHECKING:
-    from console.services.inbox.search import Search
+from console.services.inbox.search import Search
 
 WORKING_SET_SECONDS = 30  # the working set is rebuilt at least this often
 WORKING_SET_MAX = 50_000  # a larger open backlog is not kept in memory: SQL, no facet counts
