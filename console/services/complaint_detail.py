@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from console.extensions import db
@@ -21,6 +21,7 @@ from console.models import (
     Technician,
     User,
 )
+from console.services import technicians
 
 
 def load(complaint_id: int) -> Complaint | None:
@@ -86,18 +87,7 @@ def staff() -> list[User]:
 def technicians_for(complaint: Complaint) -> list[Technician]:
     """Technicians who can be named responsible: the client's own and independent ones, the
     order's technician first."""
-    found = list(
-        db.session.scalars(
-            select(Technician)
-            .where(or_(Technician.client_id == complaint.client_id, Technician.client_id.is_(None)))
-            .order_by(Technician.name)
-            .limit(500)
-        )
-    )
-    first = complaint.technician
-    if first is not None:
-        found = [first] + [t for t in found if t.id != first.id]
-    return found
+    return technicians.responsible_candidates(complaint.client_id, first=[complaint.technician])
 
 
 def merge_candidates(complaint: Complaint, limit: int = 20) -> list[Complaint]:

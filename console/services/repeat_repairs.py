@@ -41,7 +41,7 @@ from console.models import (
     User,
     utcnow,
 )
-from console.services import audit
+from console.services import audit, technicians
 
 
 class ReviewRefused(ValueError):
@@ -193,14 +193,8 @@ def _must_be_possible(order: Order) -> None:
 def responsible_choices(order: Order) -> list[Technician]:
     """Who can be held responsible: the client's technicians and the independent masters, the
     ones on the two visits first (usually the earlier repair's technician is the one)."""
-    found = db.session.scalars(
-        select(Technician)
-        .where((Technician.client_id == order.client_id) | Technician.client_id.is_(None))
-        .order_by(Technician.name, Technician.id)
-    ).all()
-    first = [order.repeat_of.technician if order.repeat_of else None, order.technician]
-    first = [t for t in dict.fromkeys(first) if t is not None]
-    return first + [t for t in found if t not in first]
+    earlier = order.repeat_of.technician if order.repeat_of else None
+    return technicians.responsible_candidates(order.client_id, first=[earlier, order.technician])
 
 
 def confirm(

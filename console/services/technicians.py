@@ -1,14 +1,16 @@
-"""What QC decided about technicians (DOMAIN.md, 003): blocking one (no new orders; shown as
-blocked everywhere), the complaint that did it, and the admin's list of technicians. The
-anti-poaching steps that lead to a block, and lifting it, are ``services.poaching``."""
+"""Technicians as QC sees them: who can be held responsible for a client's job, blocking one
+(DOMAIN.md, 003: no new orders; shown as blocked everywhere), the complaint that did it, and
+the admin's list of technicians. The anti-poaching steps that lead to a block, and lifting it,
+are ``services.poaching``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from console.extensions import db
 from console.models import (
@@ -23,6 +25,8 @@ from console.models import (
 )
 from console.services import audit
 from console.services.complaint_status import OPEN
+
+CANDIDATES_SHOWN = 500
 
 
 def block_technician(
@@ -41,6 +45,21 @@ def block_technician(
     technician.blocked_reason = reason
     details = {"reason": reason, "complaint": complaint.id if complaint is not None else None}
     audit.record("technician.blocked", actor=by, entity=technician, details=details)
+
+
+def responsible_candidates(client_id: int, *, first: Iterable[Technician | None] = ()):
+    """Who can be held responsible for a client's job (a valid complaint, a repeat repair): its
+    own technicians and the independent masters, by name, never another client's; ``first``
+    (the technicians of the visits concerned, usually the one) at the top. At most
+    ``CANDIDATES_SHOWN`` from the list: a choice among more is no choice."""
+    found = db.session.scalars(
+        select(Technician)
+        .where(or_(Technician.client_id == client_id, Technician.client_id.is_(None)))
+        .order_by(Technician.name, Technician.id)
+        .limit(CANDIDATES_SHOWN)
+    ).all()
+    first = [t for t in dict.fromkeys(first) if t is not None]
+    return first + [t for t in found if t not in first]
 
 
 def blocking_complaint(technician: Technician) -> Complaint | None:
