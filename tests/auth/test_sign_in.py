@@ -100,14 +100,18 @@ def test_passwords_are_stored_as_argon2_hashes(make_user):
     assert PASSWORD not in user.password_hash
 
 
-def test_a_new_hash_is_written_when_argon2_parameters_change(db, make_user, monkeypatch):
+def test_a_new_hash_is_written_when_argon2_parameters_change(db, make_user):
     from argon2 import PasswordHasher
 
     user = make_user(Role.QC)
     old_hash = user.password_hash
-    monkeypatch.setattr(auth_service, "_hasher", PasswordHasher(time_cost=4))
-    assert auth_service.authenticate(user.email, PASSWORD) == user
+    previous = auth_service.use_password_hasher(PasswordHasher(time_cost=4, memory_cost=1024))
+    try:
+        assert auth_service.authenticate(user.email, PASSWORD) == user
+    finally:
+        auth_service.use_password_hasher(previous)
     assert user.password_hash != old_hash
+    assert "m=1024,t=4" in user.password_hash
 
 
 def test_next_page_the_role_may_not_open_lands_on_the_home_page_instead(client, make_user):

@@ -4,6 +4,7 @@ before any password is checked; and password checks that cannot take every core.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -19,26 +20,33 @@ from tests.helpers import on_both_databases
 
 class WatchedHasher(PasswordHasher):
     """Cheap argon2 parameters (thirty failed sign-ins stay fast), and a record of each check:
-    how many ran, and whether a database transaction was open during one."""
+    how many ran, and whether a database transaction was open during one. A check started while
+    ``slow`` is set takes until it is cleared (a sign-in that holds its password check)."""
 
     def __init__(self, db):
         super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
         self.db = db
         self.checks = 0
         self.in_transaction = []
+        self.slow = threading.Event()
+        self.checking = threading.Event()
+        self.done = threading.Event()
 
     def verify(self, hash, password):
         self.checks += 1
         self.in_transaction.append(self.db.session().in_transaction())
+        if self.slow.is_set():
+            self.checking.set()
+            self.done.wait(timeout=10)
         return super().verify(hash, password)
 
 
 @pytest.fixture
-def hasher(db, monkeypatch):
+def hasher(db):
     watched = WatchedHasher(db)
-    monkeypatch.setattr(auth_service, "_hasher", watched)
-    monkeypatch.setattr(auth_service, "_DUMMY_HASH", watched.hash("not a real password"))
-    return watched
+    previous = auth_service.use_password_hasher(watched)
+    yield watched
+    auth_service.use_password_hasher(previous)
 
 
 def sign_in(client, email, password="wrong", address="203.0.113.5", **headers):  # noqa: S107
@@ -172,8 +180,16 @@ def test_when_every_password_check_is_taken_sign_in_says_busy(
     app, client, db, hasher, make_user, app_config
 ):
     user = make_user(Role.QC)
-    with auth_service._password_check_slot():  # another request is checking its password
+    hasher.slow.set()  # someone else signs in, and their password check takes its time
+    elsewhere = threading.Thread(target=sign_in, args=(app.test_client(), user.email, PASSWORD))
+    elsewhere.start()
+    try:
+        assert hasher.checking.wait(timeout=10)
+        hasher.slow.clear()
         busy = sign_in(client, user.email, PASSWORD)
+    finally:
+        hasher.done.set()
+        elsewhere.join(timeout=10)
     assert busy.status_code == 503
     assert "Sign-in is busy right now. Try again in a few seconds." in text(busy)
     assert busy.headers["Retry-After"] == "5"
