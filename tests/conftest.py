@@ -7,13 +7,17 @@ Outside CI a test whose service is missing is skipped with the reason; with ``CI
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher, profiles
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 
 from console import create_app
 from console.extensions import db as _db
@@ -29,6 +33,7 @@ from console.models import (
     utcnow,
 )
 from console.services import auth as auth_service
+from console.services import scripts as script_service
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -46,25 +51,170 @@ def service_missing(what: str, why: str):
     pytest.skip(message)
 
 
+# --- process state -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """argon2 with its cheapest parameters: the same code without a fifth of a second and 64 MB
+    per password, which was most of the suite's time (people are made and sign in everywhere)."""
+    previous = auth_service.use_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
+    yield
+    auth_service.use_password_hasher(previous)
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_data():
+    """What a process keeps between requests starts empty in each test, as after a restart.
+    (The app's own caches, such as the QC inbox's working set, live and die with the app.)"""
+    script_service.clear_cache()
+    yield
+    script_service.clear_cache()
+
+
 # --- databases ------------------------------------------------------------------------------
+#
+# The schema is built once per session and per database kind; each test gets it fresh: on
+# SQLite a copy of a template file, on PostgreSQL one database of the session emptied after each
+# test (deleting the rows of a few small tables is far cheaper there than creating and dropping
+# a database). Tests of the migrations ask for ``empty_database_url`` instead.
 
 
-def _postgres_database():
-    """Create a throwaway database; yield its URL; drop it."""
+def _postgres_admin():
     try:
         admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            name = f"qc_test_{uuid.uuid4().hex[:10]}"
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        with admin.connect():
+            pass
     except Exception as exc:
         service_missing("PostgreSQL", f"{POSTGRES_ADMIN_URL}: {exc.__class__.__name__}: {exc}")
+    return admin
+
+
+@contextmanager
+def _new_postgres_database(admin):
+    """A database of its own; yields its URL; dropped afterwards."""
+    name = f"qc_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name)
     try:
         yield url.render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _create_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        _db.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file holding the schema and nothing else (no WAL: one file to copy)."""
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    _create_schema(f"sqlite:///{path}")
+    return path
+
+
+class _PostgresDatabase:
+    """The session's PostgreSQL database with the schema, emptied after each test."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+    def empty(self) -> None:
+        name = self.engine.url.database
+        with self.engine.begin() as conn:
+            # What a test left connected (its threads, another app) would hold locks.
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
+            # Without the foreign keys' triggers: the rows go in any order.
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            for table in _db.metadata.sorted_tables:
+                conn.execute(table.delete())
+            sequences = conn.scalars(
+                sa.text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+            ).all()
+            for sequence in sequences:
+                conn.execute(sa.text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
+@pytest.fixture(scope="session")
+def _postgres_database():
+    admin = _postgres_admin()
+    with _new_postgres_database(admin) as url:
+        _create_schema(url)
+        database = _PostgresDatabase(url)
+        try:
+            yield database
+        finally:
+            database.engine.dispose()
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite"])
+def database_kind(request) -> str:
+    """SQLite unless a test module asks for both (``on_both_databases``) or PostgreSQL."""
+    return request.param
+
+
+on_both_databases = pytest.mark.parametrize(
+    "database_kind",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+    indirect=True,
+)
+on_postgresql = pytest.mark.parametrize(
+    "database_kind", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+@pytest.fixture
+def database_url(request, database_kind, tmp_path: Path):
+    """A database with the schema and no rows. SQLite: a file (so several connections see the
+    same data), or ``TEST_DATABASE_URL`` where set."""
+    if database_kind == "postgresql":
+        database = request.getfixturevalue("_postgres_database")
+        try:
+            yield database.url
+        finally:
+            database.empty()
+        return
+    env_url = os.environ.get("TEST_DATABASE_URL")
+    if env_url:
+        _create_schema(env_url)
+        try:
+            yield env_url
+        finally:
+            engine = sa.create_engine(env_url)
+            _db.metadata.drop_all(engine)  # a shared database: leave it empty for the next test
+            engine.dispose()
+        return
+    path = tmp_path / "test.db"
+    shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def empty_database_url(database_kind, tmp_path: Path):
+    """A database with nothing in it, not even the schema (for the migrations)."""
+    if database_kind == "postgresql":
+        admin = _postgres_admin()
+        with _new_postgres_database(admin) as url:
+            yield url
         admin.dispose()
+        return
+    yield f"sqlite:///{tmp_path / 'empty.db'}"
 
 
 class ConsoleTestClient(FlaskClient):
@@ -89,7 +239,27 @@ class ConsoleTestClient(FlaskClient):
         return response
 
 
+class _InMemoryBytecodeCache(BytecodeCache):
+    """Jinja's compiled templates kept in memory; Jinja checks each against its source."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if (code := self.compiled.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+# Every test builds its own app; they share the compiled templates (compiling them again for
+# each app was a good part of a test's time).
+_COMPILED_TEMPLATES = _InMemoryBytecodeCache()
+
+
 def _build_app(database_url: str, **overrides):
+    """An app on a database that already has the schema (``database_url``)."""
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -102,30 +272,8 @@ def _build_app(database_url: str, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = ConsoleTestClient
-    with app.app_context():
-        _db.create_all()
+    app.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
     return app
-
-
-@pytest.fixture(params=["sqlite"])
-def database_url(request, tmp_path: Path):
-    """SQLite (a file, so several connections see the same data) unless TEST_DATABASE_URL says
-    otherwise; data-layer tests add "postgresql" with ``on_both_databases``."""
-    if request.param == "postgresql":
-        yield from _postgres_database()
-        return
-    env_url = os.environ.get("TEST_DATABASE_URL")
-    if env_url:
-        yield env_url
-        return
-    yield f"sqlite:///{tmp_path / 'test.db'}"
-
-
-on_both_databases = pytest.mark.parametrize(
-    "database_url",
-    ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-    indirect=True,
-)
 
 
 @pytest.fixture
@@ -143,8 +291,6 @@ def app(database_url, app_config):
         yield app
     finally:
         _db.session.remove()
-        if database_url == os.environ.get("TEST_DATABASE_URL"):
-            _db.drop_all()  # a shared database: leave it empty for the next test
         _db.engine.dispose()
         ctx.pop()
 
@@ -258,17 +404,15 @@ def make_order(db):
 
 
 @pytest.fixture
-def build_app():
-    """Build another app (say, with Redis configured) on a given database URL."""
+def build_app(database_url):
+    """Build another app (say, with Redis configured) on the test's database."""
     built = []
 
-    def build(database_url: str, **overrides):
-        built.append(_build_app(database_url, **overrides))
+    def build(url: str = database_url, **overrides):
+        built.append(_build_app(url, **overrides))
         return built[-1]
 
     yield build
     for app in built:
         with app.app_context():
-            if app.config["SQLALCHEMY_DATABASE_URI"] == os.environ.get("TEST_DATABASE_URL"):
-                _db.drop_all()
             _db.engine.dispose()

@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from console.database import retried_when_deadlocked
 from console.models import Role, User
+from tests.helpers import on_postgresql
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@on_postgresql
 def test_a_unit_that_postgresql_fails_to_break_a_deadlock_runs_again(app, db, make_user):
     """Two units lock the same two rows in opposite orders: PostgreSQL fails one of them with
     "deadlock detected"; run again, both are done and neither answers an error."""

@@ -127,6 +127,12 @@ def _remember(key: tuple, value: bytes) -> None:
             _PUBLISHED_CACHE.popitem(last=False)
 
 
+def clear_cache() -> None:
+    """Forget the cached definitions (each test starts with a new database and none)."""
+    with _CACHE_LOCK:
+        _PUBLISHED_CACHE.clear()
+
+
 def _version_content(version: ScriptVersion) -> dict:
     if version.published_at is None or not version.content_hash:
         return _content_from_rows(version)

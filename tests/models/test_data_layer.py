@@ -26,7 +26,7 @@ from tests.helpers import on_both_databases
 
 
 @on_both_databases
-def test_migrations_build_exactly_the_models_schema(database_url):
+def test_migrations_build_exactly_the_models_schema(empty_database_url):
     """`flask db upgrade` from nothing gives the schema the models describe, and downgrades."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -37,7 +37,7 @@ def test_migrations_build_exactly_the_models_schema(database_url):
 
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
             "REDIS_URL": None,
             "SQLALCHEMY_ENGINE_OPTIONS": {},
         }
@@ -53,7 +53,7 @@ def test_migrations_build_exactly_the_models_schema(database_url):
 
 
 @on_both_databases
-def test_migrations_upgrade_a_database_that_holds_data(database_url):
+def test_migrations_upgrade_a_database_that_holds_data(empty_database_url):
     """A console in use upgrades in place: tables that others point at are rebuilt on SQLite
     (batch mode) without tripping the foreign keys, and every row survives."""
     from flask_migrate import downgrade, upgrade
@@ -63,7 +63,7 @@ def test_migrations_upgrade_a_database_that_holds_data(database_url):
 
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
             "REDIS_URL": None,
             "SQLALCHEMY_ENGINE_OPTIONS": {},
         }
