@@ -359,38 +359,6 @@ def test_an_older_autosave_arriving_late_is_ignored_and_says_so(
     assert task.draft["answers"]["quality"]["options"] == ["good"]
 
 
-def test_an_autosave_round_trip_is_under_a_kilobyte(client, db, login_as, anna, due_task):
-    due_task()
-    login_as(anna)
-    task = claim(client, db)
-    body = (
-        f"token={task.lease_token}&seq=12&q-quality=bad&q-what_wrong=late&q-what_wrong=again"
-        "&q-price=no"
-    )
-    response = client.post(
-        f"/operator/call/{task.id}/autosave",
-        data=body,
-        content_type="application/x-www-form-urlencoded",
-        headers={"Accept": "application/json", "X-CSRFToken": "x" * 91},
-    )
-    assert response.status_code == 200
-    assert "Set-Cookie" not in response.headers  # the session cookie is not re-sent
-    assert "Content-Security-Policy" not in response.headers  # a JSON reply, not a document
-    headers = dict(response.headers.items())
-    response_bytes = len(f"HTTP/1.1 {response.status}\r\n\r\n") + len(response.get_data())
-    response_bytes += sum(len(f"{k}: {v}\r\n") for k, v in headers.items())
-    request_bytes = len(body) + len("X-CSRFToken: \r\n") + 91
-    print(
-        f"autosave: payload {len(body)} B up, {len(response.get_data())} B down; "
-        f"with the CSRF header and the response's status line and headers {request_bytes} + "
-        f"{response_bytes} B"
-    )
-    assert len(body) + len(response.get_data()) < 256
-    # What the call screen itself sends and gets back (the browser adds its own cookie and
-    # user-agent headers to every request alike).
-    assert request_bytes + response_bytes < 1024
-
-
 def test_the_heartbeat_renews_the_lease(client, db, login_as, anna, due_task):
     due_task()
     login_as(anna)
