@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, has_request_context, request
-from flask_babel import format_datetime, format_decimal, get_locale, get_translations
+from flask import current_app, has_request_context, request
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from console.labels import label
@@ -27,33 +27,8 @@ def select_timezone() -> str | None:
     return current_app.config["DEFAULT_USER_TIMEZONE"]
 
 
-def page_translations():
-    """The catalogue for this request's language, looked up once per request and language.
-
-    Flask-Babel's own template gettext resolves the domain, the locale and the catalogue again
-    for every string; a page such as the call screen translates about a hundred. The cache is
-    keyed on the locale object, so ``force_locale`` (which swaps it) still takes effect.
-    """
-    babel_ctx = g.get("_flask_babel")
-    locale = getattr(babel_ctx, "babel_locale", None)
-    cached = g.get("_page_translations")
-    if cached is not None and locale is not None and cached[0] is locale:
-        return cached[1]
-    translations = get_translations()
-    babel_ctx = g.get("_flask_babel")  # get_translations() chose the locale if none was yet
-    g._page_translations = (getattr(babel_ctx, "babel_locale", None), translations)
-    return translations
-
-
 def init_app(app) -> None:
     """Template helpers: the page language, role names, dates in the viewer's time zone."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: page_translations().ugettext(s),
-        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: page_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale() or "en"),
         role_label=label,
