@@ -37,7 +37,9 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, update
 
 from console.database import immediate_transaction
 from console.extensions import db
@@ -52,6 +54,7 @@ from console.models import (
     User,
 )
 from console.models.base import utcnow
+from console.services import audit
 from console.services.complaint_categories import category_label
 
 log = logging.getLogger(__name__)
@@ -192,8 +195,6 @@ def _record_deliveries(
 
 def _message(kind, complaint, title, body, url, locale: str | None, now) -> tuple[str, str]:
     """Subject and text of an email or chat message, in ``locale`` or ``NOTIFY_LANGUAGE``."""
-    from flask_babel import force_locale
-
     language = locale or current_app.config.get("NOTIFY_LANGUAGE") or "en"
     notice = SimpleNamespace(kind=kind, complaint=complaint, title=title, body=body, created_at=now)
     with force_locale(language):
@@ -341,8 +342,6 @@ def due_delivery_ids(now: datetime, limit: int = 200) -> list[int]:
 def retry(delivery: NotificationDelivery, *, by: User, now: datetime) -> None:
     """An admin sends a failed delivery again: one more attempt, due now (the caller commits;
     the job sends it like any new delivery)."""
-    from console.services import audit
-
     delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = now
     audit.record(
@@ -433,8 +432,6 @@ def webhook_headers(
 def notice_text(notice: Notification) -> tuple[str, str | None]:
     """The title and body of an in-app notice in the current locale, from its kind and its
     complaint; the stored English title is the fallback."""
-    from flask_babel import gettext as _
-
     complaint = notice.complaint
     if complaint is None:
         return notice.title, notice.body
@@ -479,8 +476,6 @@ def notice_text(notice: Notification) -> tuple[str, str | None]:
 
 def notices_page(user: User, page: int, per_page: int) -> tuple[list[Notification], int]:
     """One page of a person's notices, newest first, and how many they have in all."""
-    from sqlalchemy import func
-
     mine = select(Notification).where(Notification.user_id == user.id)
     total = db.session.scalar(select(func.count()).select_from(mine.subquery()))
     notices = db.session.scalars(
@@ -490,8 +485,6 @@ def notices_page(user: User, page: int, per_page: int) -> tuple[list[Notificatio
 
 
 def unread_count(user: User) -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(
         select(func.count())
         .select_from(Notification)
@@ -523,8 +516,6 @@ def mark_read(user: User, notice_id: int | None, *, now: datetime) -> int:
 
 
 def delivery_counts() -> dict[DeliveryStatus, int]:
-    from sqlalchemy import func
-
     rows = db.session.execute(
         select(NotificationDelivery.status, func.count()).group_by(NotificationDelivery.status)
     )
@@ -538,8 +529,6 @@ def deliveries(
     status: DeliveryStatus | None, *, page: int = 1, per_page: int = 50
 ) -> tuple[list[NotificationDelivery], int]:
     """Deliveries newest first (only ``status`` when given), and how many there are."""
-    from sqlalchemy import func
-
     query = select(NotificationDelivery)
     if status is not None:
         query = query.where(NotificationDelivery.status == status)
