@@ -206,6 +206,52 @@ class Person:
         return self.send("POST", path, expect, data={"csrf_token": self.csrf, **data})
 
 
+# The shipped base script answered in full; speed "1" opens a punctuality complaint.
+BASE_ANSWERS = {
+    "q-speed": "1",
+    "q-service": "good",
+    "q-quality": "good",
+    "q-repeat_visit": "no",
+    "q-price": "fair",
+    "q-contacts": "no",
+}
+
+
+@dataclass
+class HeldCall:
+    """A call screen as an operator has it: where it saves and submits, and its keys."""
+
+    url: str
+    submit_url: str
+    token: str
+    submit_key: str
+
+
+def take_call(person: Person) -> HeldCall | None:
+    """Press "Next call": the call screen, or None when nothing is due (the start page)."""
+    screen = person.post("/operator/next", expect=(200, 303))
+    if screen.status_code == 303:
+        return None
+    submit_url = re.search(r'id="call-form"[^>]*\saction="([^"]+)"', screen.text).group(1)
+    return HeldCall(
+        url=submit_url.rsplit("/", 1)[0],
+        submit_url=submit_url,
+        token=field(screen.text, "token"),
+        submit_key=field(screen.text, "submit_key"),
+    )
+
+
+def autosave(person: Person, call: HeldCall, seq: int, answers: dict) -> httpx.Response:
+    """What static/call.js sends after a tick."""
+    return person.send(
+        "POST",
+        call.url + "/autosave",
+        (200,),
+        data={"token": call.token, "seq": seq, **answers},
+        headers={"X-CSRFToken": person.csrf, "Accept": "application/json"},
+    )
+
+
 # --- data --------------------------------------------------------------------------------------
 
 

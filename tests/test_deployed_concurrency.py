@@ -13,42 +13,30 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from tests.deployed import Person, field, migrate, seed, serve
-
-ANSWERS = {  # the shipped base script, answered with one complaint (speed "1": punctuality)
-    "q-speed": "1",
-    "q-service": "good",
-    "q-quality": "good",
-    "q-repeat_visit": "no",
-    "q-price": "fair",
-    "q-contacts": "no",
-}
+from tests.deployed import BASE_ANSWERS, Person, autosave, migrate, seed, serve, take_call
 
 
 def work_calls(person: Person, rounds: int, calls_done: Counter) -> None:
     """Take calls; end every other one with "No answer", save and submit the others; pause once."""
     for n in range(rounds):
-        screen = person.post("/operator/next", expect=(200, 303))
-        if screen.status_code == 303:  # nothing due for this one
+        call = take_call(person)
+        if call is None:  # nothing due for this one
             continue
-        action = re.search(r'id="call-form"[^>]*\saction="([^"]+)"', screen.text).group(1)
-        task_url = action.rsplit("/", 1)[0]
-        token, key = field(screen.text, "token"), field(screen.text, "submit_key")
         if n % 2:
             # The answer is the next call's screen, or the start page when none is due.
-            person.post(task_url + "/outcome", (200, 303), token=token, outcome="no_answer")
+            person.post(call.url + "/outcome", (200, 303), token=call.token, outcome="no_answer")
             calls_done["no_answer"] += 1
             continue
-        for seq, name in enumerate(ANSWERS, start=1):
-            partial = {k: v for k, v in ANSWERS.items() if k <= name}
-            person.send(
-                "POST",
-                task_url + "/autosave",
-                (200,),
-                data={"token": token, "seq": seq, **partial},
-                headers={"X-CSRFToken": person.csrf, "Accept": "application/json"},
-            )
-        person.post(action, (200, 303), token=token, submit_key=key, **ANSWERS)
+        ticks = list(BASE_ANSWERS.items())
+        for seq in range(1, len(ticks) + 1):
+            autosave(person, call, seq, dict(ticks[:seq]))
+        person.post(
+            call.submit_url,
+            (200, 303),
+            token=call.token,
+            submit_key=call.submit_key,
+            **BASE_ANSWERS,
+        )
         calls_done["submitted"] += 1
         if n == 2:
             person.post("/operator/pause", reason="break")

@@ -4,25 +4,24 @@ load balancer keeps the instance; the webhook a new complaint sends waits as a r
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.deployed import Person, field, free_port, migrate, seed, serve
+from tests.deployed import (
+    BASE_ANSWERS,
+    Person,
+    autosave,
+    free_port,
+    migrate,
+    seed,
+    serve,
+    take_call,
+)
 
 pytestmark = pytest.mark.deployed
-
-ANSWERS = {  # the shipped base script; speed "1" opens a punctuality complaint
-    "q-speed": "1",
-    "q-service": "good",
-    "q-quality": "good",
-    "q-repeat_visit": "no",
-    "q-price": "fair",
-    "q-contacts": "no",
-}
 
 
 def test_with_redis_down_calls_are_saved_and_the_instance_stays_in_service(tmp_path):
@@ -43,18 +42,11 @@ def test_with_redis_down_calls_are_saved_and_the_instance_stays_in_service(tmp_p
 
         operator = Person(deployed.url, statuses, problems)
         operator.sign_in(people.operators[0])
-        screen = operator.post("/operator/next", expect=(200,))
-        action = re.search(r'id="call-form"[^>]*\saction="([^"]+)"', screen.text).group(1)
-        token, key = field(screen.text, "token"), field(screen.text, "submit_key")
-        saved = operator.send(
-            "POST",
-            action.rsplit("/", 1)[0] + "/autosave",
-            (200,),
-            data={"token": token, "seq": 1, **ANSWERS},
-            headers={"X-CSRFToken": operator.csrf, "Accept": "application/json"},
+        call = take_call(operator)
+        assert autosave(operator, call, 1, BASE_ANSWERS).json()["stored"] is True
+        done = operator.post(
+            call.submit_url, (200,), token=call.token, submit_key=call.submit_key, **BASE_ANSWERS
         )
-        assert saved.json()["stored"] is True
-        done = operator.post(action, (200,), token=token, submit_key=key, **ANSWERS)
         assert "Complaint #" in done.text
 
         qc = Person(deployed.url, statuses, problems)
