@@ -69,6 +69,7 @@ def test_production_over_https_saves_every_tick_and_qc_works_the_complaint(produ
     assert cookie["secure"] and cookie["httpOnly"]
     page.get_by_role("button", name="Next call").click()
     expect(page.get_by_role("heading", level=1, name="Customer 0")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/operator/call/\d+$"))  # call.js gives it its address
     call_url = page.url
 
     question(page, "speed").get_by_role("radio", name="2").check()
