@@ -294,20 +294,18 @@ def _lease_left(task: CallTask, now: datetime | None = None) -> int:
 def call_autosave(task_id: int):
     """Keep every tick as it is made. Tiny both ways: the form's answers in, three numbers out
     (the counter the server holds, whether this one was stored, the lease's seconds left).
-
-    Read and write under the write lock from the start: on SQLite a deferred transaction that
-    read the task cannot upgrade once a concurrent save committed ("database is locked" at
-    once, whatever the busy timeout), and saves and heartbeats do arrive together."""
+    Saves and heartbeats arrive together: the task's row is locked while it is read and written
+    (on SQLite this POST's transaction holds the write lock from its start)."""
     form = AutosaveForm()
     if not form.validate():
         return _bad_request(form)
-    with immediate_transaction():  # commits
-        task = _held(task_id)
-        definition = _definition(task)
-        answers = rendering.answers_from_form(definition, request.form) if definition else {}
-        stored = calls.save_draft(task, current_user, form.token.data, answers, form.seq.data)
-        held_seq = (task.draft or {}).get("seq", form.seq.data)
-        lease_left = _lease_left(task)
+    task = _held(task_id)
+    definition = _definition(task)
+    answers = rendering.answers_from_form(definition, request.form) if definition else {}
+    stored = calls.save_draft(task, current_user, form.token.data, answers, form.seq.data)
+    held_seq = (task.draft or {}).get("seq", form.seq.data)
+    lease_left = _lease_left(task)
+    db.session.commit()
     return jsonify(seq=held_seq, stored=stored, lease=lease_left)
 
 
@@ -318,10 +316,10 @@ def call_heartbeat(task_id: int):
     form = LeaseForm()
     if not form.validate():
         return _bad_request(form)
-    with immediate_transaction():  # commits
-        task = _held(task_id)
-        calls.renew_lease(task, current_user, form.token.data)
-        lease_left = _lease_left(task)
+    task = _held(task_id)
+    calls.renew_lease(task, current_user, form.token.data)
+    lease_left = _lease_left(task)
+    db.session.commit()
     return jsonify(lease=lease_left)
 
 
