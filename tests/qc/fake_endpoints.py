@@ -97,7 +97,8 @@ class FakeWebhook(ThreadingHTTPServer):
 
 
 def _serve(server):
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled often, so that shutting it down after a test takes a moment, not half a second.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     return thread
 
