@@ -1,5 +1,9 @@
-"""Fixtures: the app on SQLite by default, PostgreSQL where a test asks (or ``TEST_DATABASE_URL``),
-a real Redis for RQ, and factories that read like the product (``make_user``, ``login_as``).
+"""Fixtures: the app on SQLite by default, PostgreSQL where a test asks (``on_both_databases``,
+``on_postgresql``; or ``TEST_DATABASE_URL``), a real Redis for RQ, and factories that read like
+the product (``make_user``, ``login_as``).
+
+Each test has its own app and a database of its own with the schema (built once per run and
+database kind), and nothing cached from an earlier test.
 
 Outside CI a test whose service is missing is skipped with the reason; with ``CI=true`` it fails.
 """
@@ -67,8 +71,8 @@ def _cheap_password_hashing():
 @pytest.fixture(scope="session", autouse=True)
 def _fewer_full_garbage_collections():
     """Every test leaves a whole app behind for the collector, and SQLAlchemy's caches keep some
-    of each: with Python's default thresholds, full collections over that heap were a tenth of
-    the suite's time. Collect the young generation less often and the old one rarely."""
+    of each: with Python's default thresholds, full collections over that growing heap cost
+    several seconds of a run. Collect the young generation less often and the old one rarely."""
     previous = gc.get_threshold()
     gc.set_threshold(10_000, 20, 20)
     yield
@@ -195,6 +199,8 @@ on_postgresql = pytest.mark.parametrize(
 def database_url(request, database_kind, tmp_path: Path):
     """A database with the schema and no rows. SQLite: a file (so several connections see the
     same data), or ``TEST_DATABASE_URL`` where set."""
+    if hasattr(request, "param"):
+        pytest.fail("choose the database with on_both_databases or on_postgresql", pytrace=False)
     if database_kind == "postgresql":
         database = request.getfixturevalue("_postgres_database")
         try:
