@@ -65,10 +65,10 @@ def enforce_access():
     if declared == SIGNED_IN:
         return None
     if declared is None or current_user.role not in declared:
-        from console.database import immediate_transaction
+        from console.database import unit_of_work
         from console.services import audit
 
-        with immediate_transaction():  # a refused GET writes too
+        with unit_of_work():  # a refused GET writes too
             audit.record(
                 "access.refused",
                 actor=current_user,

@@ -7,9 +7,9 @@ work that writes takes the write lock when it begins (``BEGIN IMMEDIATE``), and 
 
 - a request that may write (POST, PUT, PATCH, DELETE) begins its transactions IMMEDIATE until
   its first commit (what it reads afterwards to render runs without the lock);
-- a job, and any block in ``immediate_transaction()``, likewise;
+- a job, and any block in ``unit_of_work()``, likewise;
 - GET requests read in deferred transactions (readers never wait in WAL mode); one that must
-  write does it in ``immediate_transaction()``;
+  write does it in ``unit_of_work()``;
 - ``read_only()`` is a deferred block that ends its transaction: the reads a POST does before
   slow work that needs no lock (checking a password) or a job's scan before an idempotent write.
 
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 IMMEDIATE, DEFERRED = "IMMEDIATE", "DEFERRED"
 WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-# Set by immediate_transaction(), read_only() and jobs; unset, the request's method decides.
+# Set by unit_of_work(), read_only() and jobs; unset, the request's method decides.
 _mode_override: ContextVar[str | None] = ContextVar("sqlite_begin_mode", default=None)
 
 
@@ -148,11 +148,14 @@ def read_only():
 
 
 @contextmanager
-def immediate_transaction(*, keep_loaded: bool = False):
-    """Run the block in its own transaction that holds SQLite's write lock from the start.
+def unit_of_work(*, keep_loaded: bool = False):
+    """A unit of work that owns its transaction: the block runs in a transaction of its own
+    that holds SQLite's write lock from the start (PostgreSQL: row locks taken inside it), and
+    is committed at the end, or rolled back if it raises. For the few services that must commit
+    themselves (a claim, a submit, a job's batch) and for a GET that writes; everything else
+    changes the session and lets the request, command or job commit once.
 
-    Whatever the session had pending is committed first; the block's work is committed at the
-    end, or rolled back if it raises.
+    Whatever the session had pending is committed first.
 
     ``keep_loaded``: both commits leave the loaded objects as they are instead of expiring them
     (and reading them again on their next use). Only for a block that reads by query whatever it

@@ -23,7 +23,7 @@ from wtforms import SelectChoice
 from console.access import roles_required
 from console.admin import bp
 from console.admin import script_forms as forms
-from console.database import immediate_transaction
+from console.database import unit_of_work
 from console.extensions import db, htmx
 from console.forms import ConfirmForm
 from console.models import (
@@ -486,7 +486,7 @@ def script_status(script_id: int, action: str):
 @roles_required(Role.ADMIN)
 def script_editor(script_id: int):
     script = _script(script_id)
-    with immediate_transaction():  # opening the editor may start the draft
+    with unit_of_work():  # opening the editor may start the draft
         draft = script_service.ensure_draft(script)
     return render_template(
         EDITOR, **_editor_context(script, draft), **_preview_context(script, draft)

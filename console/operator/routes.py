@@ -36,7 +36,7 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
 from console.access import roles_required
-from console.database import immediate_transaction
+from console.database import unit_of_work
 from console.errors import render_error
 from console.extensions import db, htmx
 from console.labels import CALL_OUTCOMES
@@ -95,7 +95,7 @@ def _lease_lost(_error):
 
 @bp.errorhandler(calls.NotHeld)
 def _not_held(_error):
-    with immediate_transaction():  # also refused on a GET
+    with unit_of_work():  # also refused on a GET
         audit.record(
             "access.refused",
             actor=current_user,
@@ -383,7 +383,7 @@ def _after_call(form):
     """Straight to the next call, or to the start page paused if the operator asked for it."""
     reason = form.pause_reason
     if reason is not None:
-        with immediate_transaction():  # after the call's own commit
+        with unit_of_work():  # after the call's own commit
             operator_state.pause(current_user, reason)
         flash(_("Paused: %(reason)s.", reason=PAUSE_LABELS[reason]), "info")
         return _go(url_for(".start"))

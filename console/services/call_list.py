@@ -16,7 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from console.database import immediate_transaction, is_sqlite, read_only
+from console.database import is_sqlite, read_only, unit_of_work
 from console.extensions import db
 from console.models import (
     CallOutcome,
@@ -100,7 +100,7 @@ def generate_due_calls(now: datetime | None = None, *, batch: int = 5000) -> Gen
             last_id = rows[-1][0]
             values = [_task_values(row, now, default_delay, max_attempts, result) for row in rows]
         insert = sqlite_insert if is_sqlite() else pg_insert
-        with immediate_transaction():
+        with unit_of_work():
             db.session.execute(
                 insert(CallTask).on_conflict_do_nothing(index_elements=["order_id", "purpose"]),
                 values,

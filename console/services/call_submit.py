@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from console.database import immediate_transaction, retried_when_deadlocked
+from console.database import retried_when_deadlocked, unit_of_work
 from console.extensions import db
 from console.models import (
     CallAttempt,
@@ -92,7 +92,7 @@ def submit_call(
     if replay is not None:
         return replay
     try:
-        with immediate_transaction():
+        with unit_of_work():
             task = lock_task(task_id)
             replay = _replay(submit_key)  # a twin may have committed while this one waited
             if replay is not None:

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm.attributes import set_committed_value
 
-from console.database import immediate_transaction, is_sqlite, retried_when_deadlocked
+from console.database import is_sqlite, retried_when_deadlocked, unit_of_work
 from console.extensions import db
 from console.models import (
     CallAttempt,
@@ -226,7 +226,7 @@ def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
     now = now or utcnow()
     # Everything the claim decides on is read by query under the lock, and the task it takes is
     # read back after the update: what stays loaded is what was committed, ready for the screen.
-    with immediate_transaction(keep_loaded=True):
+    with unit_of_work(keep_loaded=True):
         if not is_sqlite():
             # One claim per operator at a time: a second tab's or a double click's claim waits
             # here, then finds the task the first one took (SQLite: the write lock does this).

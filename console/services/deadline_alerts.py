@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
 
-from console.database import immediate_transaction
+from console.database import unit_of_work
 from console.extensions import db
 from console.models import Complaint, NotificationKind
 from console.services import complaint_workflow, notifications, sla
@@ -140,7 +140,7 @@ def check_deadlines(now: datetime) -> CheckResult:
     for complaint_id in _candidates(now):
         # SQLite: take the write lock before reading, or a concurrent writer makes our claim
         # fail on a stale snapshot; PostgreSQL: the conditional UPDATE's row lock does it.
-        with immediate_transaction():
+        with unit_of_work():
             complaint = db.session.get(Complaint, complaint_id)
             outcome = check_complaint(complaint, now) if complaint is not None else None
         if outcome == "warned":

@@ -41,7 +41,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from console.database import immediate_transaction
+from console.database import unit_of_work
 from console.extensions import db
 from console.models import (
     Complaint,
@@ -261,7 +261,7 @@ def claim(delivery_id: int, now: datetime) -> Outgoing | None:
     the send's timeout, so a worker that dies mid-send leaves it to be retried, not lost."""
     config = current_app.config
     hold = timedelta(seconds=max(config["SMTP_TIMEOUT"], config["NOTIFY_WEBHOOK_TIMEOUT"]) * 3)
-    with immediate_transaction() as session:
+    with unit_of_work() as session:
         result = session.execute(
             update(NotificationDelivery)
             .where(
@@ -308,7 +308,7 @@ def deliver(delivery_id: int, now: datetime | None = None) -> DeliveryStatus | N
     except Exception as exc:  # any failure of the far end is recorded, never lost
         error = f"{exc.__class__.__name__}: {exc}"[:2000]
         log.warning("delivery %s (%s) failed: %s", delivery_id, outgoing.channel, error)
-    with immediate_transaction():
+    with unit_of_work():
         delivery = db.session.get(NotificationDelivery, delivery_id)
         if error is None:
             delivery.status = DeliveryStatus.SENT
