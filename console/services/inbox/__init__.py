@@ -23,10 +23,8 @@ Deadlines follow ``console.services.sla.deadline_state``: the next deadline is t
 until it is given, then the resolution; a complaint waiting for the customer has its clock
 stopped and is never "due soon" or "overdue"; a resolved, closed or merged one has no deadline.
 
-Callers import from the package (``from console.services.inbox import InboxFilter``). The
-limits a test may lower are read from their own module at call time: ``conditions.COUNT_CAP``
-and ``working_set.WORKING_SET_MAX``. (The function ``working_set`` is not re-exported: here the
-name is its module.)
+Callers import from the package (``from console.services.inbox import InboxFilter``). (The
+function ``working_set`` is not re-exported: here the name is its module.)
 """
 
 from console.services.complaint_status import OPEN

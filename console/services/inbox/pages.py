@@ -52,7 +52,6 @@ class InboxPage:
 
     @property
     def total_capped(self) -> bool:
-        # Read from its module at call time, so that lowering it (as a test does) takes effect.
         return self.capped and self.total is not None and self.total > conditions.COUNT_CAP
 
     @property
