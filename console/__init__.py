@@ -68,8 +68,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from console import access, i18n, jobs
-    from console.database import configure_engine, mark_request_served
+    from console.database import WRITING_METHODS, configure_engine, mark_request_served
     from console.extensions import babel, csrf, db, htmx, login_manager, migrate
+    from console.models import utcnow
+    from console.services import auth
 
     db.init_app(app)
     with app.app_context():
@@ -89,10 +91,6 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        from console.database import WRITING_METHODS
-        from console.models import utcnow
-        from console.services import auth
-
         user = auth.load_session_user(token, max_age=app.config["PERMANENT_SESSION_LIFETIME"])
         # A page polling in an open tab (the notice bell, the live board) is not the person at
         # work: it must not keep an abandoned session alive past its idle limit.
