@@ -131,8 +131,8 @@ def release(app, task_id: int, email: str) -> None:
     from bench.answers import first_options
     from console.extensions import db
     from console.models import CallTask, User
-    from console.services.call_submit import submit_call
-    from console.services.scripts import definition_of
+    from console.services.calls.submit import submit_call
+    from console.services.scripts.library import definition_of
 
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.email == email))

@@ -37,9 +37,9 @@ def _worker(url: str, emails: list[str], start_at: float, seconds: float, queue)
             from bench.answers import first_options
             from console.extensions import db
             from console.models import User
-            from console.services.call_submit import submit_call
-            from console.services.calls import claim_next_call
-            from console.services.scripts import definition_of
+            from console.services.calls.submit import submit_call
+            from console.services.calls.tasks import claim_next_call
+            from console.services.scripts.library import definition_of
 
             mine = {
                 "claims": 0,

@@ -97,7 +97,7 @@ def build(url: str, orders: int, tasks: int) -> dict:
     from console.extensions import db
     from console.models import Client, Role, User
     from console.services.auth import create_user
-    from console.services.scripts import load_files
+    from console.services.scripts.library import load_files
 
     timings = {}
     app = make_app(url)

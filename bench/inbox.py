@@ -296,7 +296,7 @@ def scenarios(app, page_rows: int = 50) -> list[tuple[str, str, dict]]:
     """(name, URL, headers): every filter and search, with values taken from the data."""
     from console.extensions import db
     from console.models import Complaint, ComplaintStatus, Customer, CustomerPhone, Order
-    from console.services.inbox import OPEN, Cursor
+    from console.services.complaints.inbox import OPEN, Cursor
 
     with app.app_context():
         # A customer with an open complaint: their name, phone and order number.
@@ -385,7 +385,7 @@ def run(dataset, *, complaints: int, rounds: int, warmup: int) -> list[dict]:
     with app.app_context():
         from console.extensions import db
         from console.models import Complaint
-        from console.services.inbox import OPEN
+        from console.services.complaints.inbox import OPEN
 
         open_count = db.session.scalar(
             sa.select(sa.func.count()).select_from(Complaint).where(Complaint.status.in_(OPEN))

@@ -115,7 +115,8 @@ def _unit_of_work_from_request() -> None:
     """Services never read the request: where the request's changes come from is given to its
     unit of work here, once: the client's address (audit log) and the console's address as the
     person reached it (links in emails and webhooks, when ``CONSOLE_BASE_URL`` is unset)."""
-    from console.services import audit, notifications
+    from console.services import audit
+    from console.services.notify import notifications
 
     audit.from_address(request.remote_addr)
     notifications.link_from(request.url_root)
@@ -123,7 +124,8 @@ def _unit_of_work_from_request() -> None:
 
 def _unit_of_work_from_nowhere(_error=None) -> None:
     """A test's session outlives its requests: what it records afterwards came from no request."""
-    from console.services import audit, notifications
+    from console.services import audit
+    from console.services.notify import notifications
 
     audit.from_address(None)
     notifications.link_from(None)

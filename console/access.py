@@ -13,8 +13,10 @@ from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, Unauthorized
 
+from console.database import unit_of_work
 from console.extensions import htmx
 from console.models import Role
+from console.services import audit
 
 PUBLIC = "public"
 SIGNED_IN = "signed-in"  # any role
@@ -65,9 +67,6 @@ def enforce_access():
     if declared == SIGNED_IN:
         return None
     if declared is None or current_user.role not in declared:
-        from console.database import unit_of_work
-        from console.services import audit
-
         with unit_of_work():  # a refused GET writes too
             audit.record(
                 "access.refused",

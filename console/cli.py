@@ -5,8 +5,19 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from rq import Worker
+from rq.cron import CronScheduler
 
+from console.demo import calls as demo_calls
+from console.demo import seed as demo
+from console.demo.seed import DEMO_PASSWORD, DEMO_USERS
 from console.extensions import db
+from console.jobs import DEFAULT_QUEUE, PERIODIC, resolve
+from console.models import Role
+from console.orders_cli import orders
+from console.services.auth import create_user as create
+from console.services.calls.generate import generate_due_calls
+from console.services.scripts import library as script_service
 
 
 def init_app(app: Flask) -> None:
@@ -18,8 +29,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_logins)
     app.cli.add_command(scripts)
     app.cli.add_command(calls)
-    from console.orders_cli import orders
-
     app.cli.add_command(orders)
 
 
@@ -30,8 +39,6 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def seed_demo(orders: int, seed: int, if_empty: bool) -> None:
     """Fill the database with a deterministic, realistic demo (idempotent)."""
-    from console.demo import seed as demo
-
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("refused: demo data is never loaded in production")
     if if_empty and not demo.database_is_empty():
@@ -48,8 +55,6 @@ def seed_demo(orders: int, seed: int, if_empty: bool) -> None:
 @with_appcontext
 def seed_demo_activity(calls_count: int, seed: int) -> None:
     """Operators' finished calls and QC's first steps on their complaints (once)."""
-    from console.demo import calls as demo_calls
-
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("refused: demo data is never loaded in production")
     if demo_calls.has_activity():
@@ -61,8 +66,6 @@ def seed_demo_activity(calls_count: int, seed: int) -> None:
 @click.command("demo-logins")
 def demo_logins() -> None:
     """Print the demo users' sign-in details."""
-    from console.demo.seed import DEMO_PASSWORD, DEMO_USERS
-
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for email, _name, role, *_ in DEMO_USERS:
         click.echo(f"  {role:<10} {email}")
@@ -76,9 +79,6 @@ def demo_logins() -> None:
 @with_appcontext
 def create_user(email: str, name: str, role: str, password: str) -> None:
     """Add a user (the first admin of a production install)."""
-    from console.models import Role
-    from console.services.auth import create_user as create
-
     user = create(email=email, name=name, password=password, role=Role(role))
     db.session.commit()
     click.echo(f"created {user.email} ({user.role})")
@@ -89,8 +89,6 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
 @with_appcontext
 def worker(burst: bool) -> None:
     """An RQ worker with its scheduler (needs REDIS_URL)."""
-    from rq import Worker
-
     if current_app.task_queue is None:
         raise click.ClickException("REDIS_URL is not set: jobs run inside the web process")
     # Each job runs in a forked child: it must not inherit the parent's database connections.
@@ -104,10 +102,6 @@ def worker(burst: bool) -> None:
 @with_appcontext
 def cron() -> None:
     """Enqueue the periodic jobs on schedule (run one of these per deployment; needs REDIS_URL)."""
-    from rq.cron import CronScheduler
-
-    from console.jobs import DEFAULT_QUEUE, PERIODIC, resolve
-
     if current_app.redis is None:
         raise click.ClickException("REDIS_URL is not set: periodic jobs run inside the web process")
     scheduler = CronScheduler(connection=current_app.redis, name="console-cron")
@@ -131,8 +125,6 @@ def scripts() -> None:
 @with_appcontext
 def scripts_load(paths: tuple[str, ...]) -> None:
     """Validate the files and publish each changed one as a new version (all or nothing)."""
-    from console.services import scripts as script_service
-
     try:
         results = script_service.load_files(list(paths))
     except script_service.ScriptFilesInvalid as exc:
@@ -151,8 +143,6 @@ def scripts_load(paths: tuple[str, ...]) -> None:
 @with_appcontext
 def scripts_export(key: str) -> None:
     """Print a script's current version as YAML (it loads back to the same script)."""
-    from console.services import scripts as script_service
-
     try:
         click.echo(script_service.export_yaml(key), nl=False)
     except LookupError as exc:
@@ -168,6 +158,4 @@ def calls() -> None:
 @with_appcontext
 def calls_generate() -> None:
     """Add a follow-up call for every recently completed order that has none (idempotent)."""
-    from console.services.call_list import generate_due_calls
-
     click.echo(generate_due_calls())

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from console.labels import label
 from console.phones import readable_phone
-from console.services.complaint_categories import category_label
+from console.services.complaints.categories import category_label
 
 
 def select_locale() -> str | None:

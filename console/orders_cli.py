@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from console.extensions import db
+from console.services.orders.intake import import_orders_csv
 
 
 @click.group("orders")
@@ -34,8 +35,6 @@ def import_orders(path: str, batch_size: int, dry_run: bool) -> None:
     stored (same client and external_id) is skipped, so a file can be imported again. Exits
     with status 1 when any row was rejected.
     """
-    from console.services.order_intake import import_orders_csv
-
     if batch_size < 1:
         raise click.BadParameter("must be at least 1", param_hint="--batch-size")
     try:

@@ -38,7 +38,7 @@ from console.models import (
     utcnow,
 )
 from console.services import auth as auth_service
-from console.services import scripts as script_service
+from console.services.scripts import library as script_service
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -279,8 +279,8 @@ def seed(database_url: str, *, operators: int = 2, qc: int = 1, calls: int = 10)
         WorkType,
         utcnow,
     )
-    from console.services import scripts as script_service
-    from console.services.call_list import generate_due_calls
+    from console.services.calls.generate import generate_due_calls
+    from console.services.scripts import library as script_service
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET})
     with app.app_context():

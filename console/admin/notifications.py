@@ -13,7 +13,7 @@ from console.extensions import db
 from console.forms import ConfirmForm
 from console.ids import db_id
 from console.models import DeliveryStatus, NotificationDelivery, Role, utcnow
-from console.services import notifications as notification_service
+from console.services.notify import notifications as notification_service
 
 PER_PAGE = 50
 

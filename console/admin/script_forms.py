@@ -2,7 +2,7 @@
 
 The forms check the shape of what was typed (a number, a key, a length); whether the script makes
 sense (show_if pointing back, placeholders, the contacts question) is for
-``services.scripts.draft_problems``, shown next to the same fields.
+``services.scripts.library.draft_problems``, shown next to the same fields.
 """
 
 from __future__ import annotations
@@ -21,10 +21,18 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import NumberInput
 
 from console.scripts.question_types import QUESTION_TYPES
+from console.services.scripts import library as script_service
 
 # The same pattern as scripts_config/schema.json ("key").
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -78,10 +86,6 @@ class NewScriptForm(FlaskForm):
         _set_assignment_choices(self, clients, work_types)
 
     def validate_key(self, field):
-        from wtforms.validators import ValidationError
-
-        from console.services import scripts as script_service
-
         if script_service.key_taken(field.data):
             raise ValidationError(_l("A script with this key already exists."))
 
@@ -156,7 +160,7 @@ class QuestionForm(FlaskForm):
         self.show_if_any_of.choices = target_options
 
     def fields_for_service(self, show_if_target_changed: bool) -> dict:
-        """The values ``services.scripts.update_question`` takes (kind is changed apart)."""
+        """The values ``services.scripts.library.update_question`` takes (kind is changed apart)."""
         target = self.show_if_question.data or None
         any_of = [] if show_if_target_changed else list(self.show_if_any_of.data or [])
         return {

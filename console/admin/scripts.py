@@ -1,9 +1,9 @@
 """The script constructor: list scripts, edit a draft inline, preview it, publish, history.
 
-Every edit is an htmx POST that saves into the draft through ``services.scripts``, commits once
-and answers with the fragment that changed: the question's card, or the whole list when the
-change reaches other cards (keys, order, "shown if", problems elsewhere). The page head comes
-along out of band, and ``HX-Trigger: script-changed`` makes the preview render itself again.
+Every edit is an htmx POST that saves into the draft through ``services.scripts.library``,
+commits once and answers with the fragment that changed: the question's card, or the whole list
+when the change reaches other cards (keys, order, "shown if", problems elsewhere). The page head
+comes along out of band, and ``HX-Trigger: script-changed`` makes the preview render itself again.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from console.models import (
 from console.scripts import rendering
 from console.scripts.definition import Problem
 from console.scripts.question_types import QuestionType, question_type
-from console.services import scripts as script_service
-from console.services.scripts import LockedQuestion, ScriptInvalid
+from console.services.scripts import library as script_service
+from console.services.scripts.library import LockedQuestion, ScriptInvalid
 
 EDITOR = "admin/scripts/editor.html"
 CHANGED = "script-changed"

@@ -1,6 +1,6 @@
 """Technicians for admins: who is blocked (anti-poaching, DOMAIN.md 003) or under review, what
 was charged to them, the orders that still arrived while blocked; lifting a block, with the
-reason (``services.poaching.unblock_technician``: admins only)."""
+reason (``services.complaints.poaching.unblock_technician``: admins only)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from console.admin import bp
 from console.admin.forms import UnblockForm
 from console.extensions import db
 from console.models import Role, Technician, TechnicianStatus, utcnow
-from console.services import poaching
 from console.services import technicians as technician_service
-from console.services.complaint_workflow import WorkflowError
+from console.services.complaints import poaching
+from console.services.complaints.workflow import WorkflowError
 
 FILTERS = {"all": None, "blocked": TechnicianStatus.BLOCKED, "active": TechnicianStatus.ACTIVE}
 

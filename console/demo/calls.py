@@ -29,9 +29,11 @@ from console.models import (
     utcnow,
 )
 from console.scripts.question_types import question_type
-from console.services import calls, complaint_workflow, repeat_repairs
-from console.services.call_submit import submit_call
-from console.services.scripts import definition_of
+from console.services.calls import tasks as calls
+from console.services.calls.submit import submit_call
+from console.services.complaints import workflow as complaint_workflow
+from console.services.orders import repeat_repairs
+from console.services.scripts.library import definition_of
 
 # How an answer is picked: mostly the best one; sometimes any. "Left contacts" is rare, but the
 # demo must show the anti-poaching process: one completed call in every POACHING_EVERY says so.

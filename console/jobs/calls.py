@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from console.jobs.context import job
-from console.services.call_list import generate_due_calls
+from console.services.calls.generate import generate_due_calls
 
 
 @job

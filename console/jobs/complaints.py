@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from console.jobs.context import job
 from console.models import utcnow
-from console.services import deadline_alerts
+from console.services.complaints import deadline_alerts
 
 
 @job

@@ -10,6 +10,9 @@ import functools
 
 from flask import has_app_context
 
+from console.database import writing
+from console.extensions import db
+
 _worker_app = None
 
 
@@ -28,13 +31,9 @@ def job(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from console.database import writing
-
         if has_app_context():
             with writing():
                 return func(*args, **kwargs)
-        from console.extensions import db
-
         with _app().app_context(), writing():
             try:
                 return func(*args, **kwargs)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import update
 
 from console.extensions import db
 from console.jobs.context import job
 from console.models import UserSession, utcnow
+from console.services import login_throttle
 
 
 @job
 def expire_idle_sessions() -> int:
     """Revoke sessions idle longer than the session lifetime, so a stolen old cookie is useless
     even before its signature expires. Returns how many were revoked."""
-    from flask import current_app
-
     cutoff = utcnow() - current_app.config["PERMANENT_SESSION_LIFETIME"]
     result = db.session.execute(
         update(UserSession)
@@ -29,8 +29,6 @@ def expire_idle_sessions() -> int:
 def forget_old_login_failures() -> int:
     """Delete failed sign-ins older than the limits' window: they no longer count. Returns how
     many were deleted."""
-    from console.services import login_throttle
-
     deleted = login_throttle.forget_old(utcnow())
     db.session.commit()
     return deleted

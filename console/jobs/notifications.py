@@ -3,7 +3,7 @@
 It runs every few seconds (``console.jobs.PERIODIC``) and makes one attempt at each pending
 delivery whose time has come: a new one (due when its transaction recorded it) or a retry (each
 row keeps its own schedule, ``NOTIFY_RETRY_MINUTES``). Nothing else enqueues deliveries, so
-nothing is lost when a job or Redis is (see ``console.services.notifications``).
+nothing is lost when a job or Redis is (see ``console.services.notify.notifications``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from console.database import read_only
 from console.jobs.context import job
 from console.models import utcnow
-from console.services import notifications
+from console.services.notify import notifications
 
 
 @job

@@ -80,7 +80,8 @@ class Complaint(db.Model):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Set while the complaint waits for the customer: the clocks stand still (console.services.sla).
+    # Set while the complaint waits for the customer: the clocks stand still
+    # (console.services.complaints.sla).
     sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Deadline warnings sent (before the due time) and escalations (after it), one per deadline.
     answer_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,5 +1,5 @@
 """Notifications about complaints: an in-app notice per user, and deliveries by email and webhook
-sent by background jobs with retries (console.services.notifications)."""
+sent by background jobs with retries (console.services.notify.notifications)."""
 
 from __future__ import annotations
 

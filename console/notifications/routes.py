@@ -1,6 +1,6 @@
 """In-app notices: the bell in the top bar (a fragment the layout polls every 20 s), the list of
 one's notices, and marking them read. Each notice is worded in its reader's language when shown
-(``services.notifications.notice_text``)."""
+(``services.notify.notifications.notice_text``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from console.forms import ConfirmForm
 from console.ids import db_id
 from console.models import Notification, utcnow
 from console.notifications import bp
-from console.services import notifications as notification_service
+from console.services.notify import notifications as notification_service
 
 PER_PAGE = 30
 

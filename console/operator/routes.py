@@ -1,8 +1,8 @@
 """The operator console: the start page, "Next call", the call screen (autosave, heartbeat,
 submit, outcomes) and pausing.
 
-The rules live in the services: claiming and leases in ``services.calls``, the idempotent
-submit in ``services.call_submit``, pauses in ``services.operator_state``. A view checks that
+The rules live in the services: claiming and leases in ``services.calls.tasks``, the idempotent
+submit in ``services.calls.submit``, pauses in ``services.calls.pauses``. A view checks that
 the operator holds the task, parses the form, calls one service, commits once and answers: a
 page, a fragment for htmx (a named block of ``operator/call.html``), or a few bytes of JSON for
 the call screen's own autosave and heartbeat (``static/call.js``).
@@ -62,9 +62,12 @@ from console.operator.forms import (
 )
 from console.phones import readable_phone
 from console.scripts import rendering
-from console.services import audit, call_stats, calls, operator_state
-from console.services.call_submit import MissingAnswers, is_own_submission, submit_call
-from console.services.scripts import definition_of
+from console.services import audit
+from console.services.calls import pauses as operator_state
+from console.services.calls import stats as call_stats
+from console.services.calls import tasks as calls
+from console.services.calls.submit import MissingAnswers, is_own_submission, submit_call
+from console.services.scripts.library import definition_of
 
 CALL = "operator/call.html"
 

@@ -5,8 +5,8 @@ recording, the customer's history. Right: the action forms above the timeline. E
 a form that works as a plain POST (redirect back to the page) and, with htmx, swaps the work
 area (forms and timeline) and, out of band, the header with its deadline badge.
 
-The rules are in ``services.complaint_workflow`` and ``services.poaching``; a refused step comes
-back as ``WorkflowError`` and is shown next to the field it names (422).
+The rules are in ``services.complaints.workflow`` and ``services.complaints.poaching``; a refused
+step comes back as ``WorkflowError`` and is shown next to the field it names (422).
 """
 
 from __future__ import annotations
@@ -41,9 +41,12 @@ from console.models import (
 )
 from console.qc import bp
 from console.qc import forms as qc_forms
-from console.services import complaint_detail, complaint_workflow, customers, poaching
-from console.services.complaint_workflow import WorkflowError
-from console.services.inbox import assignable_users
+from console.services import customers
+from console.services.complaints import detail as complaint_detail
+from console.services.complaints import poaching
+from console.services.complaints import workflow as complaint_workflow
+from console.services.complaints.inbox import assignable_users
+from console.services.complaints.workflow import WorkflowError
 
 PAGE = "qc/complaint.html"
 ACTING = (Role.QC, Role.SUPERVISOR)

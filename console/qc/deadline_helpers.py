@@ -10,7 +10,7 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 
 from console.qc import bp
-from console.services import sla
+from console.services.complaints import sla
 
 
 @bp.app_template_global("deadline_state")

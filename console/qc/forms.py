@@ -1,8 +1,8 @@
 """Forms of the complaint page: one per action, each with its own prefix (they share a page).
 
 The forms check the shape of the input; the rules (what the complaint's state allows, what is
-required for which action) are in ``services.complaint_workflow`` and ``services.poaching``,
-whose errors the views show next to the field they name.
+required for which action) are in ``services.complaints.workflow`` and
+``services.complaints.poaching``, whose errors the views show next to the field they name.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from console.ids import optional_id
 from console.models import ActionKind, Validity
-from console.services.complaint_categories import category_label
+from console.services.complaints.categories import category_label
 
 TEXT = 4000  # the longest note, contact summary or reason
 

@@ -8,8 +8,8 @@ re-polls itself (``static/inbox.js`` fires ``inbox-refresh`` every 15 s while th
 visible) so a colleague's work shows up without a reload; the ticked rows stay ticked.
 
 The rules live in the services: what a filter selects, pages and counts in
-``services.inbox``; bulk assignment and manual registration in
-``services.complaint_intake``.
+``services.complaints.inbox``; bulk assignment and manual registration in
+``services.complaints.intake``.
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ from console.models import ComplaintKind, Order, Role, utcnow
 from console.qc import bp
 from console.qc.forms import DEPARTMENT_LABELS
 from console.qc.inbox_forms import BulkAssignForm, NewComplaintForm
-from console.services import catalog, complaint_intake
-from console.services import inbox as inbox_queries
-from console.services.complaint_categories import category_label
-from console.services.complaint_intake import CHANNELS, DuplicateComplaint, IntakeError
-from console.services.inbox import InboxFilter
-from console.services.inbox import conditions as inbox_conditions
+from console.services import catalog
+from console.services.complaints import inbox as inbox_queries
+from console.services.complaints import intake as complaint_intake
+from console.services.complaints.categories import category_label
+from console.services.complaints.inbox import InboxFilter
+from console.services.complaints.inbox import conditions as inbox_conditions
+from console.services.complaints.intake import CHANNELS, DuplicateComplaint, IntakeError
 
 INBOX = "qc/inbox.html"
 NEW = "qc/new_complaint.html"

@@ -1,7 +1,7 @@
 """Forms of the complaint inbox: bulk assignment and registering a complaint by hand.
 
 The filters are not a form: they are plain GET parameters read by
-``services.inbox.InboxFilter.from_args``, so a filtered view is a link.
+``services.complaints.inbox.InboxFilter.from_args``, so a filtered view is a link.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from console.ids import db_id
-from console.services.complaint_categories import category_label
-from console.services.complaint_intake import CHANNELS, SUMMARY_MAX
+from console.services.complaints.categories import category_label
+from console.services.complaints.intake import CHANNELS, SUMMARY_MAX
 
 
 class BulkAssignForm(FlaskForm):

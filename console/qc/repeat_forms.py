@@ -1,6 +1,6 @@
 """Forms of the repeat-repair review. None of them carries the repeat-repair state: the flag is
 the system's (DOMAIN.md, 000); a reviewer only confirms, rejects or reopens it, and the rules of
-each step are in ``services.repeat_repairs``."""
+each step are in ``services.orders.repeat_repairs``."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@
   viewer's time zone, with the causes per responsible technician.
 * ``/qc/orders/flagged``: orders still arriving for a blocked technician (anti-poaching, 003).
 
-The views parse and call ``services.repeat_repairs``; the rules are there.
+The views parse and call ``services.orders.repeat_repairs``; the rules are there.
 """
 
 from __future__ import annotations
@@ -30,9 +30,11 @@ from console.qc.repeat_forms import (
     ReopenRepeatForm,
     cause_label,
 )
-from console.services import catalog, poaching, repeat_repairs
-from console.services.complaint_workflow import WorkflowError
-from console.services.repeat_repairs import ReviewRefused
+from console.services import catalog
+from console.services.complaints import poaching
+from console.services.complaints.workflow import WorkflowError
+from console.services.orders import repeat_repairs
+from console.services.orders.repeat_repairs import ReviewRefused
 
 QUEUE = "qc/repeats_queue.html"
 BOARD = "qc/repeats_board.html"

@@ -9,7 +9,8 @@ from console.extensions import db
 from console.ids import db_id
 from console.models import Client, Role, utcnow
 from console.reports import bp
-from console.services import catalog, deadline_report
+from console.services import catalog
+from console.services.complaints import deadline_report
 
 PERIODS = (7, 30, 90)
 

@@ -4,7 +4,7 @@ from console.access import roles_required
 from console.extensions import htmx
 from console.models import Role
 from console.reports import bp
-from console.services import call_stats
+from console.services.calls import stats as call_stats
 
 
 @bp.get("/live")

@@ -1,7 +1,7 @@
 """Technicians as QC sees them: who can be held responsible for a client's job, blocking one
 (DOMAIN.md, 003: no new orders; shown as blocked everywhere), the complaint that did it, and
 the admin's list of technicians. The anti-poaching steps that lead to a block, and lifting it,
-are ``services.poaching``."""
+are ``services.complaints.poaching``."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from console.models import (
     User,
 )
 from console.services import audit
-from console.services.complaint_status import OPEN
+from console.services.complaints.status import OPEN
 
 CANDIDATES_SHOWN = 500
 

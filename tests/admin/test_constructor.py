@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from console.models import CallScript, Client, Question, Role, ScriptStatus, ScriptVersion, WorkType
-from console.services import scripts as script_service
+from console.services.scripts import library as script_service
 
 HX = {"HX-Request": "true"}
 XSS = "<script>alert(1)</script>"

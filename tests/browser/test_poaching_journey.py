@@ -23,7 +23,7 @@ from console.models import (
     TechnicianStatus,
     utcnow,
 )
-from console.services import order_intake
+from console.services.orders import intake as order_intake
 from tests.browser.conftest import screenshot
 from tests.browser.journeys import CSRF_ON, question, sign_in
 from tests.browser.test_qc_journey import call_due, open_tab

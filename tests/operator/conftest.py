@@ -6,7 +6,7 @@ import pytest
 
 from console.models import CallTask, Client, Role, utcnow
 from console.scripts.definition import normalise
-from console.services import scripts as script_service
+from console.services.scripts import library as script_service
 
 BASE = {
     "key": "base",

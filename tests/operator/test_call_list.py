@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from console.models import CallOutcome, CallTask, TaskStatus, WorkType, utcnow
-from console.services.call_list import generate_due_calls, in_sample
+from console.services.calls.generate import generate_due_calls, in_sample
 
 
 def tasks(db):

@@ -25,7 +25,7 @@ from console.models import (
     TaskStatus,
     utcnow,
 )
-from console.services import calls
+from console.services.calls import tasks as calls
 from tests.conftest import PASSWORD
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -203,7 +203,7 @@ def test_each_new_call_shows_its_own_customer_in_the_script_escaped(
 
     from console.scripts import rendering
     from console.scripts.definition import normalise
-    from console.services.scripts import definition_of, publish_definition
+    from console.services.scripts.library import definition_of, publish_definition
     from tests.operator.conftest import BASE
 
     first_question = BASE["questions"][0] | {

@@ -15,7 +15,7 @@ import pytest
 
 from console.models import CallTask, Client, Customer, CustomerPhone, Role, utcnow
 from console.scripts.definition import normalise, to_yaml
-from console.services import scripts as script_service
+from console.services.scripts import library as script_service
 from tests.conftest import PASSWORD
 from tests.operator.conftest import BASE
 

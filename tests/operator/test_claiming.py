@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import select
 
 from console.models import CallAttempt, CallOutcome, CallTask, Client, Role, TaskStatus
-from console.services import calls
+from console.services.calls import tasks as calls
 from tests.helpers import on_both_databases
 from tests.operator.conftest import NOON_MOSCOW
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from console.models import PauseReason, Role, utcnow
-from console.services import calls, operator_state
+from console.services.calls import pauses as operator_state
+from console.services.calls import tasks as calls
 
 
 def test_live_board_shows_states_time_in_state_and_queues(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from console.models import CallAttempt, CallOutcome, Role
-from console.services.call_stats import operator_today
+from console.services.calls.stats import operator_today
 from tests.helpers import on_both_databases
 from tests.operator.conftest import NOON_MOSCOW  # 09:00 UTC, 12:00 in Moscow
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from console.models import AuditEntry, CallOutcome, Role, TaskStatus
-from console.services import calls
+from console.services.calls import tasks as calls
 from tests.operator.conftest import NOON_MOSCOW
 
 

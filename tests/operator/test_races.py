@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from console.database import writing
 from console.models import CallAttempt, CallOutcome, CallTask, Response, TaskStatus, User
-from console.services import call_submit, calls
+from console.services.calls import submit as call_submit
+from console.services.calls import tasks as calls
 from tests.helpers import on_both_databases
 from tests.operator.conftest import NOON_MOSCOW
 

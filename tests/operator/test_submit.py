@@ -20,7 +20,8 @@ from console.models import (
     Role,
     TaskStatus,
 )
-from console.services import call_submit, calls
+from console.services.calls import submit as call_submit
+from console.services.calls import tasks as calls
 from tests.helpers import on_both_databases
 from tests.operator.conftest import NOON_MOSCOW
 

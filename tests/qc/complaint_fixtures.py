@@ -20,7 +20,7 @@ from console.models import (
     TaskStatus,
     utcnow,
 )
-from console.services import complaints
+from console.services.complaints import opening as complaints
 
 ANSWERS = [
     {
@@ -93,7 +93,7 @@ def _response(db, order, operator, now, recording_url):
     version = db.session.query(ScriptVersion).first()
     if version is None:
         from console.scripts.definition import normalise
-        from console.services import scripts as script_service
+        from console.services.scripts import library as script_service
 
         script_service.publish_definition(
             normalise(

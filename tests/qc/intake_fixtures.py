@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from console.models import Client, Technician, TechnicianStatus, WorkType
-from console.services import order_intake
+from console.services.orders import intake as order_intake
 
 # Noon in Moscow, 20 November 2026: "now" in these tests.
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

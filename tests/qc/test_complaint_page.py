@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from console.models import ActionKind, ComplaintStatus, Role, Validity
-from console.services import complaint_workflow as wf
+from console.services.complaints import workflow as wf
 from tests.qc import complaint_fixtures
 
 open_complaint, qc_user = complaint_fixtures.open_complaint, complaint_fixtures.qc_user

@@ -18,8 +18,9 @@ from console.models import (
     Validity,
     utcnow,
 )
-from console.services import calls, customers
-from console.services.complaints import open_complaint, order_snapshot
+from console.services import customers
+from console.services.calls import tasks as calls
+from console.services.complaints.opening import open_complaint, order_snapshot
 from tests.helpers import on_both_databases
 
 

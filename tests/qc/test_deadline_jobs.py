@@ -20,8 +20,8 @@ from console.models import (
     NotificationKind,
     Role,
 )
-from console.services import deadline_alerts, sla
-from console.services.complaints import open_complaint, order_snapshot
+from console.services.complaints import deadline_alerts, sla
+from console.services.complaints.opening import open_complaint, order_snapshot
 from tests.helpers import on_both_databases
 
 pytest_plugins = ["tests.qc.fake_endpoints"]  # smtp_server, webhook, refused_port

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from console.models import Client, ComplaintSource, ComplaintStatus, Role, utcnow
-from console.services import deadline_report, sla
-from console.services.complaints import open_complaint, order_snapshot
+from console.services.complaints import deadline_report, sla
+from console.services.complaints.opening import open_complaint, order_snapshot
 
 
 @pytest.fixture

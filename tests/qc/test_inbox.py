@@ -20,9 +20,9 @@ from console.models import (
     Role,
     utcnow,
 )
-from console.services import complaints
-from console.services import inbox as inbox_queries
-from console.services.inbox import InboxFilter
+from console.services.complaints import inbox as inbox_queries
+from console.services.complaints import opening as complaints
+from console.services.complaints.inbox import InboxFilter
 from tests.helpers import on_both_databases
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -327,7 +327,7 @@ def test_the_archive_is_counted_only_where_an_index_answers(client, qc, db, make
 
 
 def test_counts_follow_a_colleagues_change_at_once(client, qc, db, make_user, make_complaint):
-    from console.services import complaint_workflow
+    from console.services.complaints import workflow as complaint_workflow
 
     colleague = make_user(Role.QC)
     complaint = make_complaint()
@@ -373,7 +373,7 @@ def test_a_refresh_with_nothing_new_answers_204_and_a_change_shows(
     poll = poll.replace("&amp;", "&")
     assert client.get(poll, headers=rows).status_code == 204
     # Any step on a complaint moves the version: the next refresh brings the rows.
-    from console.services import complaint_workflow
+    from console.services.complaints import workflow as complaint_workflow
 
     complaint_workflow.note(complaint, body="Called, no answer", by=qc, now=utcnow())
     db.session.commit()

@@ -21,8 +21,9 @@ from console.models import (
     Role,
     utcnow,
 )
-from console.services import complaint_intake, complaints
-from console.services import scripts as script_service
+from console.services.complaints import intake as complaint_intake
+from console.services.complaints import opening as complaints
+from console.services.scripts import library as script_service
 
 SCRIPTS_CONFIG = Path(__file__).resolve().parents[2] / "scripts_config"
 

@@ -23,8 +23,8 @@ from console.models import (
     Role,
     utcnow,
 )
-from console.services import notifications
-from console.services.complaints import open_complaint, order_snapshot
+from console.services.complaints.opening import open_complaint, order_snapshot
+from console.services.notify import notifications
 
 pytest_plugins = ["tests.qc.fake_endpoints"]  # smtp_server, webhook, refused_port
 

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from console.models import Customer, Order, RepeatRepairState, Role, utcnow
-from console.services import order_intake, repeat_repairs
-from console.services.order_intake import OrderRejected
+from console.services.orders import intake as order_intake
+from console.services.orders import repeat_repairs
+from console.services.orders.intake import OrderRejected
 from tests.helpers import on_both_databases
 from tests.qc import intake_fixtures
 from tests.qc.intake_fixtures import NOW

@@ -19,9 +19,9 @@ from console.models import (
     Validity,
     utcnow,
 )
-from console.services import complaint_workflow as wf
-from console.services import poaching
-from console.services.complaint_workflow import NotAllowed, WorkflowError
+from console.services.complaints import poaching
+from console.services.complaints import workflow as wf
+from console.services.complaints.workflow import NotAllowed, WorkflowError
 from tests.helpers import on_both_databases
 from tests.qc import complaint_fixtures
 

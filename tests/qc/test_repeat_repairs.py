@@ -14,8 +14,10 @@ from console.models import (
     Role,
     Technician,
 )
-from console.services import call_submit, calls, repeat_repairs
-from console.services.repeat_repairs import ReviewRefused
+from console.services.calls import submit as call_submit
+from console.services.calls import tasks as calls
+from console.services.orders import repeat_repairs
+from console.services.orders.repeat_repairs import ReviewRefused
 from tests.helpers import on_both_databases
 from tests.operator import conftest as operator_fixtures
 from tests.operator.conftest import NOON_MOSCOW

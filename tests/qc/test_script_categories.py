@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from console.models import CallTask, Client, Complaint, Role, utcnow
-from console.services import complaint_intake
-from console.services import scripts as script_service
+from console.services.complaints import intake as complaint_intake
+from console.services.scripts import library as script_service
 from tests.conftest import PASSWORD
 
 

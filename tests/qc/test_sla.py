@@ -18,8 +18,8 @@ from console.models import (
     ComplaintStatus,
     utcnow,
 )
-from console.services import sla
-from console.services.complaints import open_complaint, order_snapshot
+from console.services.complaints import sla
+from console.services.complaints.opening import open_complaint, order_snapshot
 
 MSK = ZoneInfo("Europe/Moscow")
 LONDON = ZoneInfo("Europe/London")

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from console.models import Client, ComplaintSource, RepeatRepairSource, Technician, utcnow
-from console.services import complaint_detail, repeat_repairs
-from console.services.complaints import open_complaint, order_snapshot
+from console.services.complaints import detail as complaint_detail
+from console.services.complaints.opening import open_complaint, order_snapshot
+from console.services.orders import repeat_repairs
 
 
 def test_the_visits_technicians_first_then_the_clients_and_independent_ones_by_name(db, make_order):

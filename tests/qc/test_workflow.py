@@ -1,4 +1,4 @@
-"""The steps of a complaint's review (services.complaint_workflow): what each one changes, what
+"""The steps of a complaint's review (services.complaints.workflow): what each one changes, what
 it refuses and why, and that each lands in the timeline and the audit log."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from console.models import (
     Validity,
     utcnow,
 )
-from console.services import complaint_workflow as wf
-from console.services.complaint_workflow import WorkflowError
+from console.services.complaints import workflow as wf
+from console.services.complaints.workflow import WorkflowError
 from tests.helpers import on_both_databases
 from tests.qc import complaint_fixtures
 

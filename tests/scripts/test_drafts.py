@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from console.models import CallTask, Response, ResponseAnswer, Role, utcnow
-from console.services import scripts as script_service
+from console.services.scripts import library as script_service
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from console.models import CallScript, ScriptVersion
-from console.services import scripts as script_service
+from console.services.scripts import library as script_service
 from tests.scripts.conftest import SCRIPTS_CONFIG
 
 SHIPPED = sorted(SCRIPTS_CONFIG.glob("*.yaml"))

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import render_template_string
 
 from console.scripts import rendering
-from console.services import scripts as script_service
+from console.services.scripts import library as script_service
 from tests.scripts.conftest import SCRIPTS_CONFIG
 
 

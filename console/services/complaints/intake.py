@@ -32,10 +32,11 @@ from console.models import (
     ScriptStatus,
     User,
 )
-from console.services import complaint_workflow, complaints
-from console.services.complaint_categories import OTHER, POACHING, category_label
-from console.services.complaint_status import OPEN
-from console.services.inbox import phone_candidates
+from console.services.complaints import opening as complaints
+from console.services.complaints import workflow as complaint_workflow
+from console.services.complaints.categories import OTHER, POACHING, category_label
+from console.services.complaints.inbox import phone_candidates
+from console.services.complaints.status import OPEN
 
 SUMMARY_MAX = 4000
 

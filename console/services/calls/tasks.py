@@ -299,7 +299,7 @@ def _taken(task_id: int, user: User, now: datetime, *, was_held: bool) -> CallTa
         ):
             attempt.ended_at = now
     if task.script_version_id is None:
-        from console.services.scripts import select_for
+        from console.services.scripts.library import select_for
 
         script = select_for(task.order)
         if script is not None:

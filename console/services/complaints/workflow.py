@@ -25,8 +25,10 @@ from console.models import (
     User,
     Validity,
 )
-from console.services import audit, notifications, sla, technicians
-from console.services.complaint_status import FINISHED, OPEN
+from console.services import audit, technicians
+from console.services.complaints import sla
+from console.services.complaints.status import FINISHED, OPEN
+from console.services.notify import notifications
 
 
 def add_event(

@@ -31,9 +31,11 @@ from console.models import (
     utcnow,
 )
 from console.scripts.scoring import Answers, evaluate
-from console.services import audit, complaints, repeat_repairs
-from console.services.calls import LeaseLost, check_lease, close_task, lock_task
-from console.services.scripts import definition_of
+from console.services import audit
+from console.services.calls.tasks import LeaseLost, check_lease, close_task, lock_task
+from console.services.complaints import opening as complaints
+from console.services.orders import repeat_repairs
+from console.services.scripts.library import definition_of
 
 
 class MissingAnswers(ValueError):

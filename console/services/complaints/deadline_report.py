@@ -10,8 +10,8 @@ from sqlalchemy import and_, case, func, select
 
 from console.extensions import db
 from console.models import Client, Complaint, ComplaintStatus, User
-from console.services import sla
-from console.services.complaint_status import OPEN
+from console.services.complaints import sla
+from console.services.complaints.status import OPEN
 
 
 @dataclass

@@ -11,9 +11,9 @@ from sqlalchemy import and_, false, func, literal, or_, select, type_coerce
 from console.extensions import db
 from console.models import Complaint, ComplaintStatus
 from console.models.base import UTCDateTime
-from console.services import sla
-from console.services.inbox.filters import NO_DEADLINE, InboxFilter
-from console.services.inbox.search import Search
+from console.services.complaints import sla
+from console.services.complaints.inbox.filters import NO_DEADLINE, InboxFilter
+from console.services.complaints.inbox.search import Search
 
 COUNT_CAP = 10_000  # a total beyond it reads "10,000+"
 

@@ -1,7 +1,7 @@
 """The anti-poaching process (DOMAIN.md, 003): a technician who left the customer personal
 contacts, to do later jobs privately, is found out by the follow-up call.
 
-The case is opened by the contacts question of the call (``services.call_submit``), which puts
+The case is opened by the contacts question of the call (``services.calls.submit``), which puts
 the technician "under review". Then fixed steps, each in the case's timeline and the audit log:
 
 1. QC calls the customer back and logs what they said (``complaint_workflow.log_contact``).
@@ -11,7 +11,7 @@ the technician "under review". Then fixed steps, each in the case's timeline and
    Not confirmed (:func:`not_confirmed`): the case is closed and the technician's "under review"
    mark is cleared (unless another open case holds it).
 3. Orders that still arrive for a blocked technician are flagged for QC by the order intake
-   (``services.order_intake``); :func:`flagged_orders` lists them.
+   (``services.orders.intake``); :func:`flagged_orders` lists them.
 
 Blocking itself is ``services.technicians``; only an admin lifts a block
 (:func:`unblock_technician`), with a reason.
@@ -40,8 +40,8 @@ from console.models import (
     Validity,
 )
 from console.services import audit, technicians
-from console.services.complaint_status import OPEN
-from console.services.complaint_workflow import (
+from console.services.complaints.status import OPEN
+from console.services.complaints.workflow import (
     NotAllowed,
     WorkflowError,
     add_event,

@@ -22,20 +22,20 @@ from sqlalchemy.orm import defer, joinedload
 
 from console.extensions import db
 from console.models import Client, Complaint, ComplaintStatus, Customer, Technician, User
-from console.services.complaint_status import OPEN_VALUES
-from console.services.inbox import conditions
-from console.services.inbox.conditions import (
+from console.services.complaints.inbox import conditions
+from console.services.complaints.inbox.conditions import (
     capped_count,
     filter_conditions,
     next_due,
     row_level,
     sql_datetime,
 )
-from console.services.inbox.counting import InboxCounts, cells_of, count_cells
-from console.services.inbox.filters import NO_DEADLINE, Cursor, InboxFilter, Row
-from console.services.inbox.search import SEARCH_CAP, name_matches, resolve_search
-from console.services.inbox.working_set import WorkingSet, working_set
-from console.services.sla import due_soon_window
+from console.services.complaints.inbox.counting import InboxCounts, cells_of, count_cells
+from console.services.complaints.inbox.filters import NO_DEADLINE, Cursor, InboxFilter, Row
+from console.services.complaints.inbox.search import SEARCH_CAP, name_matches, resolve_search
+from console.services.complaints.inbox.working_set import WorkingSet, working_set
+from console.services.complaints.sla import due_soon_window
+from console.services.complaints.status import OPEN_VALUES
 
 PER_PAGE = 50
 

@@ -21,7 +21,9 @@ from sqlalchemy import and_, or_, select, update
 from console.database import unit_of_work
 from console.extensions import db
 from console.models import Complaint, NotificationKind
-from console.services import complaint_workflow, notifications, sla
+from console.services.complaints import sla
+from console.services.complaints import workflow as complaint_workflow
+from console.services.notify import notifications
 
 WARNED = "deadline_warning"  # timeline kinds (ComplaintEvent.kind)
 MISSED = "deadline_missed"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from console.ids import MAX_ID, optional_id
 from console.models import ComplaintKind, ComplaintStatus
-from console.services.complaint_status import OPEN_VALUES
+from console.services.complaints.status import OPEN_VALUES
 
 # The status choices of the inbox: "open" (the default), each status, or everything.
 STATUS_CHOICES = ("open", *(s.value for s in ComplaintStatus), "all")

@@ -18,7 +18,9 @@ from console.models import (
     Response,
     User,
 )
-from console.services import audit, notifications, sla
+from console.services import audit
+from console.services.complaints import sla
+from console.services.notify import notifications
 
 
 def order_snapshot(order: Order, answers: list[dict] | None = None) -> dict:
@@ -63,7 +65,7 @@ def order_snapshot(order: Order, answers: list[dict] | None = None) -> dict:
 
 def first_answer_due(created_at: datetime, client=None) -> datetime:
     """Every customer is answered within 12 hours (DOMAIN.md, 001), counted on the client's
-    clock (working time only when it asks for that: console.services.sla)."""
+    clock (working time only when it asks for that: console.services.complaints.sla)."""
     if client is None:
         return created_at + timedelta(hours=current_app.config["COMPLAINT_ANSWER_HOURS"])
     return sla.deadlines(client, created_at)[0]

@@ -19,27 +19,39 @@ module:
 * ``choices``: what the filters offer (who complaints can be given to) and the complaints of a
   bulk action.
 
-Deadlines follow ``console.services.sla.deadline_state``: the next deadline is the first answer
-until it is given, then the resolution; a complaint waiting for the customer has its clock
-stopped and is never "due soon" or "overdue"; a resolved, closed or merged one has no deadline.
+Deadlines follow ``console.services.complaints.sla.deadline_state``: the next deadline is the
+first answer until it is given, then the resolution; a complaint waiting for the customer has
+its clock stopped and is never "due soon" or "overdue"; a resolved, closed or merged one has no
+deadline.
 
-Callers import from the package (``from console.services.inbox import InboxFilter``). (The
-function ``working_set`` is not re-exported: here the name is its module.)
+Callers import from the package (``from console.services.complaints.inbox import InboxFilter``).
+(The function ``working_set`` is not re-exported: here the name is its module.)
 """
 
-from console.services.complaint_status import OPEN
-from console.services.inbox.choices import assignable_users, complaints_by_ids, users_by_id
-from console.services.inbox.counting import InboxCounts
-from console.services.inbox.filters import (
+from console.services.complaints.inbox.choices import (
+    assignable_users,
+    complaints_by_ids,
+    users_by_id,
+)
+from console.services.complaints.inbox.counting import InboxCounts
+from console.services.complaints.inbox.filters import (
     DEADLINE_CHOICES,
     SORT_CHOICES,
     STATUS_CHOICES,
     Cursor,
     InboxFilter,
 )
-from console.services.inbox.pages import PER_PAGE, Inbox, InboxPage, inbox, inbox_counts, inbox_page
-from console.services.inbox.search import phone_candidates
-from console.services.inbox.working_set import inbox_version
+from console.services.complaints.inbox.pages import (
+    PER_PAGE,
+    Inbox,
+    InboxPage,
+    inbox,
+    inbox_counts,
+    inbox_page,
+)
+from console.services.complaints.inbox.search import phone_candidates
+from console.services.complaints.inbox.working_set import inbox_version
+from console.services.complaints.status import OPEN
 
 __all__ = [
     "DEADLINE_CHOICES",

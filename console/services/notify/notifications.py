@@ -55,7 +55,7 @@ from console.models import (
 )
 from console.models.base import utcnow
 from console.services import audit
-from console.services.complaint_categories import category_label
+from console.services.complaints.categories import category_label
 
 log = logging.getLogger(__name__)
 

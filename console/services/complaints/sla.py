@@ -23,7 +23,7 @@ from sqlalchemy import and_, case
 from console.models import Complaint, ComplaintStatus
 from console.models.base import utcnow
 from console.models.catalog import DEFAULT_WORKING_HOURS
-from console.services.complaint_status import CLOCK_RUNS, OPEN, OPEN_VALUES
+from console.services.complaints.status import CLOCK_RUNS, OPEN, OPEN_VALUES
 
 # How far to look for the next working day before deciding the calendar has none (a client
 # whose working hours are all empty): then calendar time is used, never an endless loop.

@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 
 from console.extensions import db
 from console.models import Complaint, ComplaintEvent, Customer
-from console.services import sla
-from console.services.complaint_status import OPEN
-from console.services.inbox.counting import cells_of
-from console.services.inbox.filters import NO_DEADLINE, Row
-from console.services.inbox.search import Search
+from console.services.complaints import sla
+from console.services.complaints.inbox.counting import cells_of
+from console.services.complaints.inbox.filters import NO_DEADLINE, Row
+from console.services.complaints.inbox.search import Search
+from console.services.complaints.status import OPEN
 
 WORKING_SET_SECONDS = 30  # the working set is rebuilt at least this often
 WORKING_SET_MAX = 50_000  # a larger open backlog is not kept in memory: SQL, no facet counts

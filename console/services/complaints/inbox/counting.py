@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from console.services.complaint_status import OPEN
-from console.services.inbox.filters import InboxFilter, Row
-from console.services.sla import due_soon_window
+from console.services.complaints.inbox.filters import InboxFilter, Row
+from console.services.complaints.sla import due_soon_window
+from console.services.complaints.status import OPEN
 
 _DIMENSIONS = ("status", "category", "client", "assignee", "kind", "deadline")
 

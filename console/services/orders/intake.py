@@ -5,7 +5,7 @@ is given, stores the order and runs the checks an arriving order needs:
 
 * **Possible repeat repair** (DOMAIN.md, 000): the same customer with the same vehicle or
   address within ``REPEAT_REPAIR_DAYS`` days; the rule, the flag and its review are
-  ``services.repeat_repairs`` (``check_repeat_repair``).
+  ``services.orders.repeat_repairs`` (``check_repeat_repair``).
 * **Blocked technician** (DOMAIN.md, 003: a blocked technician gets no more orders): an order
   that still arrives for one is stored, marked ``blocked_technician_flag`` and listed for QC.
 
@@ -45,7 +45,8 @@ from console.models import (
     WorkType,
     utcnow,
 )
-from console.services import audit, repeat_repairs
+from console.services import audit
+from console.services.orders import repeat_repairs
 
 # An order "completed" a little in the future is clock skew between systems, not an error.
 CLOCK_SKEW = timedelta(minutes=10)

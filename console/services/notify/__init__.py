@@ -1,0 +1,1 @@
+"""Telling people about complaints: in-app notices, emails and webhooks (``notifications``)."""
