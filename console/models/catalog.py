@@ -16,6 +16,27 @@ from console.models.base import JSONType, TimestampMixin, UTCDateTime, enum_colu
 DEFAULT_WORKING_HOURS = {str(d): ["09:00", "18:00"] for d in range(5)}
 
 
+def calling_hours_every_day(start: time, end: time) -> dict:
+    """One calling window for every weekday, in the form of ``Client.calling_hours``: equal
+    start and end mean round the clock (``["00:00", "24:00"]``); an end before the start runs
+    past midnight."""
+    if start == end:
+        window = ["00:00", "24:00"]
+    else:
+        window = [start.strftime("%H:%M"), end.strftime("%H:%M")]
+    return {str(d): list(window) for d in range(7)}
+
+
+def _calling_hours_default(context) -> dict:
+    """A new client without its own weekly hours gets its single window (the old two columns,
+    which the claim still reads) for every weekday, so both forms agree."""
+    params = context.get_current_parameters()
+    return calling_hours_every_day(
+        params.get("calling_hours_start") or time(9, 0),
+        params.get("calling_hours_end") or time(20, 0),
+    )
+
+
 class Client(TimestampMixin, db.Model):
     """A company whose customers we call (DOMAIN.md: "client"); a small shop is its own client."""
 
@@ -31,6 +52,13 @@ class Client(TimestampMixin, db.Model):
     # Calling rules (operator console): local hours when customers may be called.
     calling_hours_start: Mapped[time] = mapped_column(Time, default=time(9, 0), nullable=False)
     calling_hours_end: Mapped[time] = mapped_column(Time, default=time(20, 0), nullable=False)
+    # Per weekday: {"0": ["09:00", "20:00"], ..., "6": None}, Monday = 0; None or missing: no
+    # calls that day; an end before the start runs past midnight (the window belongs to the day
+    # it starts); ["00:00", "24:00"] round the clock. The rule: services/calling_hours.py. The
+    # two columns above are the older single window, kept in step until the claim reads this.
+    calling_hours: Mapped[dict] = mapped_column(
+        JSONType, nullable=False, default=_calling_hours_default
+    )
     # Days after completion before the follow-up call; None: the work type's or the default.
     call_delay_days: Mapped[int | None]
     # SLA (QC desk): count deadlines in working time only, with these hours and holidays.
@@ -38,6 +66,11 @@ class Client(TimestampMixin, db.Model):
     working_hours: Mapped[dict] = mapped_column(
         JSONType, default=lambda: dict(DEFAULT_WORKING_HOURS)
     )
+
+    # The client's own QC person, whom the QC desk contacts about its complaints.
+    qc_contact_name: Mapped[str | None] = mapped_column(String(200))
+    qc_contact_email: Mapped[str | None] = mapped_column(String(254))
+    qc_contact_phone: Mapped[str | None] = mapped_column(String(20))  # E.164
 
     holidays: Mapped[list[ClientHoliday]] = relationship(
         back_populates="client", cascade="all, delete-orphan", order_by="ClientHoliday.day"
