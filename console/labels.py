@@ -1,18 +1,26 @@
-"""How the domain's values read on screen, defined once: roles, complaint statuses, pause
-reasons and call outcomes. Templates use ``{{ value|label }}`` (roles, statuses, pause reasons);
-code uses these maps. Lazy strings: each is translated when shown, in the reader's language."""
+"""How the domain's values read on screen, defined once: roles, technician roles, complaint
+statuses, pause reasons and call outcomes. Templates use ``{{ value|label }}`` (roles,
+technician roles, statuses, pause reasons); code uses these maps. Lazy strings: each is
+translated when shown, in the reader's language."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from console.models import CallOutcome, ComplaintStatus, PauseReason, Role
+from console.models import CallOutcome, ComplaintStatus, PauseReason, Role, TechnicianRole
 
 ROLES = {
     Role.OPERATOR: _l("Operator"),
     Role.QC: _l("QC department"),
     Role.SUPERVISOR: _l("Supervisor"),
     Role.ADMIN: _l("Admin"),
+}
+
+# DOMAIN.md, 000: the shop master answers for a workshop's work; a mechanic (or a marketplace's
+# independent master, 003) for the job they did.
+TECHNICIAN_ROLES = {
+    TechnicianRole.MECHANIC: _l("Mechanic"),
+    TechnicianRole.SHOP_MASTER: _l("Shop master"),
 }
 
 COMPLAINT_STATUSES = {
@@ -46,9 +54,10 @@ CALL_OUTCOMES = {
     CallOutcome.NOT_SAMPLED: _l("not sampled"),
 }
 
-_BY_VALUE = {**ROLES, **COMPLAINT_STATUSES, **PAUSE_REASONS}
+_BY_VALUE = {**ROLES, **TECHNICIAN_ROLES, **COMPLAINT_STATUSES, **PAUSE_REASONS}
 
 
 def label(value):
-    """The name of a role, a complaint status or a pause reason; anything else as it is."""
+    """The name of a role, a technician's role, a complaint status or a pause reason; anything
+    else as it is."""
     return _BY_VALUE.get(value, value)

@@ -46,6 +46,7 @@ from console.models import (
     Order,
     Role,
     Technician,
+    TechnicianRole,
     TechnicianStatus,
     User,
     WorkType,
@@ -184,6 +185,9 @@ def _ensure_technicians(
     blocked = set(rng.sample(range(spec.technicians), round(spec.technicians * BLOCKED_SHARE)))
     whose = Technician.client_id.is_(None) if marketplace else Technician.client_id == client_id
     existing = {t.external_id: t for t in db.session.scalars(select(Technician).where(whose))}
+    # A shop's first technician who is not blocked is its shop master (DOMAIN.md, 000: answers
+    # for the workshop's work); chosen without the random stream, which stays as it was.
+    master = None if marketplace else min(set(range(spec.technicians)) - blocked, default=None)
     crew = []
     for n in range(spec.technicians):
         # "MASTER-007" for an independent master, "GS-T07" for a shop's mechanic
@@ -191,6 +195,8 @@ def _ensure_technicians(
             f"{MARKETPLACE_PREFIX}-{n + 1:03d}" if marketplace else f"{spec.prefix}-T{n + 1:02d}"
         )
         fresh = _new_technician(rng, spec, client_id, external_id, n in blocked, anchor, qc)
+        if n == master:
+            fresh.role = TechnicianRole.SHOP_MASTER
         crew.append(existing.get(external_id) or fresh)
         if external_id not in existing:
             db.session.add(fresh)

@@ -12,7 +12,14 @@ from console.models.calls import (
     ResponseAnswer,
     TaskStatus,
 )
-from console.models.catalog import Client, ClientHoliday, Technician, TechnicianStatus, WorkType
+from console.models.catalog import (
+    Client,
+    ClientHoliday,
+    Technician,
+    TechnicianRole,
+    TechnicianStatus,
+    WorkType,
+)
 from console.models.complaints import (
     ActionKind,
     Complaint,
@@ -24,6 +31,7 @@ from console.models.complaints import (
     Validity,
 )
 from console.models.customers import Customer, CustomerPhone
+)
 from console.models.login_failures import LoginFailure
 from console.models.notifications import (
     DeliveryChannel,
@@ -42,7 +50,7 @@ from console.models.scripts import (
     ScriptStatus,
     ScriptVersion,
 )
-from console.models.users import Role, User, UserSession
+from console.models.users import PasswordReset, Role, User, UserSession
 
 __all__ = [
     "ActionKind",
@@ -71,6 +79,7 @@ __all__ = [
     "NotificationKind",
     "OperatorPause",
     "Order",
+    "PasswordReset",
     "PauseReason",
     "PublishedVersionChanged",
     "Question",
@@ -84,6 +93,7 @@ __all__ = [
     "ScriptVersion",
     "TaskStatus",
     "Technician",
+    "TechnicianRole",
     "TechnicianStatus",
     "User",
     "UserSession",

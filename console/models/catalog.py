@@ -113,6 +113,14 @@ class TechnicianStatus(StrEnum):
     BLOCKED = "blocked"
 
 
+class TechnicianRole(StrEnum):
+    """What a technician answers for (DOMAIN.md, 000): the mechanic (or a marketplace's
+    independent master, 003) for the job they did; the shop master for a workshop's work."""
+
+    MECHANIC = "mechanic"
+    SHOP_MASTER = "shop_master"
+
+
 class Technician(TimestampMixin, db.Model):
     """A master or mechanic: does not sign in; the subject of KPI, complaints, fines, blocking."""
 
@@ -125,6 +133,9 @@ class Technician(TimestampMixin, db.Model):
     external_id: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    role: Mapped[TechnicianRole] = mapped_column(
+        enum_column(TechnicianRole), default=TechnicianRole.MECHANIC, nullable=False
+    )
     status: Mapped[TechnicianStatus] = mapped_column(
         enum_column(TechnicianStatus), default=TechnicianStatus.ACTIVE, nullable=False
     )
