@@ -31,7 +31,6 @@ from console.models.complaints import (
     Validity,
 )
 from console.models.customers import Customer, CustomerPhone
-)
 from console.models.login_failures import LoginFailure
 from console.models.notifications import (
     DeliveryChannel,
