@@ -8,7 +8,8 @@ from flask import url_for
 from console.access import PUBLIC, SIGNED_IN, access_of
 from console.models import AuditEntry, Role
 
-PUBLIC_ENDPOINTS = {"auth.login", "health.healthz", "static"}
+# auth.reset_password: the one-time password link; its token is the key.
+PUBLIC_ENDPOINTS = {"auth.login", "auth.reset_password", "health.healthz", "static"}
 
 
 def sample_requests(app):
@@ -34,7 +35,7 @@ def test_every_endpoint_declares_its_access(app):
     assert undeclared == []
 
 
-def test_only_login_health_and_static_are_public(app):
+def test_only_sign_in_password_links_health_and_static_are_public(app):
     public = {e for e in app.view_functions if access_of(e) == PUBLIC}
     assert public == PUBLIC_ENDPOINTS
 

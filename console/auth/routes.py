@@ -21,9 +21,10 @@ from werkzeug.exceptions import HTTPException
 from console.access import PUBLIC, SIGNED_IN, access_of, home_url_for, public, signed_in
 from console.auth import bp
 from console.auth.forms import LoginForm, ProfileForm
+from console.auth.password_form import SetPasswordForm
 from console.extensions import db
-from console.models import utcnow
-from console.services import audit, login_throttle
+from console.models import PasswordReset, utcnow
+from console.services import audit, login_throttle, password_reset
 from console.services import auth as auth_service
 
 
@@ -157,3 +158,39 @@ def profile():
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form)
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    """Set a new password through the one-time link an admin made (``services.password_reset``):
+    public, since the person cannot sign in; the token is the key."""
+    response = make_response(_reset_password(token))
+    # The address holds the token: not even this site's own pages get it as a referrer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _reset_password(token: str):
+    now = utcnow()
+    reset = password_reset.find(token, now=now)
+    if reset is None:
+        return render_template("auth/reset_password.html", form=None), 404
+    email, reset_id = reset.user.email, reset.id
+    form = SetPasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("auth/reset_password.html", form=form, email=email), status
+    # Only reads so far: the hash (a fifth of a second) is made with no write lock held.
+    db.session.rollback()
+    password_hash = password_reset.hash_new_password(form.password.data)
+    reset = db.session.get(PasswordReset, reset_id)
+    try:
+        # Signs the person out of every browser (this one too, if they were signed in here).
+        password_reset.complete(reset, password_hash=password_hash, now=now)
+    except password_reset.LinkNotValid:
+        db.session.rollback()
+        return render_template("auth/reset_password.html", form=None), 404
+    db.session.commit()
+    flash(_("Your password is set: sign in with it."), "success")
+    return redirect(url_for("auth.login"))
