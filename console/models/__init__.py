@@ -1,5 +1,6 @@
 """The domain model. Import models from here: ``from console.models import Order``."""
 
+from console.models.api import ApiRateWindow, ApiToken
 from console.models.audit import AuditEntry, AuditLogIsAppendOnly
 from console.models.base import utcnow
 from console.models.calls import (
@@ -49,14 +50,18 @@ from console.models.scripts import (
     ScriptStatus,
     ScriptVersion,
 )
+from console.models.telephony import CallEvent
 from console.models.users import PasswordReset, Role, User, UserSession
 
 __all__ = [
     "ActionKind",
     "AnswerOption",
+    "ApiRateWindow",
+    "ApiToken",
     "AuditEntry",
     "AuditLogIsAppendOnly",
     "CallAttempt",
+    "CallEvent",
     "CallOutcome",
     "CallScript",
     "CallTask",

@@ -93,7 +93,8 @@ class CallTask(TimestampMixin, db.Model):
 
 
 class CallAttempt(db.Model):
-    """One dial: who called, when, how it ended; linked to the recording when the PBX gives one."""
+    """One dial: who called, when, how it ended; linked to the recording when the PBX gives one
+    (the telephony API: ``POST /api/v1/calls/events``)."""
 
     __tablename__ = "call_attempts"
 
@@ -106,6 +107,11 @@ class CallAttempt(db.Model):
     callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
     recording_url: Mapped[str | None] = mapped_column(String(500))
+    # From the telephony provider's events (``services.telephony``): its own id of the call,
+    # when the customer picked up, and how long they talked.
+    provider_call_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    talk_seconds: Mapped[int | None]
 
     task: Mapped[CallTask] = relationship(back_populates="attempts_log")
     operator = relationship("User")
