@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from rq import Worker
 from rq.cron import CronScheduler
 
+from console.api_cli import api_token
 from console.demo import calls as demo_calls
 from console.demo import seed as demo
 from console.demo.seed import DEMO_PASSWORD, DEMO_USERS
@@ -30,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(scripts)
     app.cli.add_command(calls)
     app.cli.add_command(orders)
+    app.cli.add_command(api_token)
 
 
 @click.command("seed-demo")

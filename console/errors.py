@@ -2,6 +2,10 @@
 
 A full page for a normal request; for an htmx request, only a message swapped into the page's
 notice area (``#notices``), so an error never replaces the form the user was filling in.
+
+Under ``/api/`` every error is JSON instead, ``{"error": "...", "fields": {...}}`` in English
+(other systems read it, not people), with the exception's headers (``WWW-Authenticate``,
+``Retry-After``, ``Allow``): also for addresses no route matches, which no blueprint sees.
 """
 
 from __future__ import annotations
@@ -50,6 +54,61 @@ PAGE_EXPIRED = _l(
 BUSY = _l("The console is busy right now. Try again in a few seconds.")
 
 
+API_PREFIX = "/api/"
+API_MESSAGES = {
+    400: "Bad request.",
+    401: "Send a valid API token: Authorization: Bearer <token>.",
+    403: "This token may not do this.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    409: "Changed at the same time by another request; send it again.",
+    413: "The request body is too large.",
+    415: "Send a JSON body (Content-Type: application/json).",
+    422: "Some values could not be accepted.",
+    429: "Too many requests for this token.",
+    500: "An unexpected error happened. It has been logged.",
+    503: "The console cannot reach its database right now. Try again in a minute.",
+}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def api_error(
+    status: int,
+    message: str | None = None,
+    *,
+    fields: dict | None = None,
+    headers: list[tuple[str, str]] | None = None,
+):
+    """The API's error reply: ``{"error": message, "fields": {name: problem}}``."""
+    body = {"error": message or API_MESSAGES.get(status, API_MESSAGES[500])}
+    if fields:
+        body["fields"] = {str(k): str(v) for k, v in fields.items()}
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in headers or ():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def api_error_for(error: HTTPException):
+    """The API's reply to an HTTP exception: its own description when it was given one (not
+    werkzeug's generic text), its field errors (``error.fields``) and its headers."""
+    status = error.code or 500
+    description = error.description
+    if description == type(error).description or not isinstance(description, str):
+        description = None
+    return api_error(
+        status,
+        description,
+        fields=getattr(error, "fields", None),
+        headers=error.get_headers(),
+    )
+
+
 def _wants_json() -> bool:
     return request.blueprint == "api" or (
         request.accept_mimetypes.best == "application/json" and not htmx
@@ -57,6 +116,9 @@ def _wants_json() -> bool:
 
 
 def render_error(status: int, *, detail: str | None = None, template: str = "errors/error.html"):
+    if is_api_request():
+        # English, and no translation: a lazy message would look for the person's language.
+        return api_error(status, detail if isinstance(detail, str) else None)
     title, message = MESSAGES.get(status, MESSAGES[500])
     message = detail or message
     if _wants_json():
@@ -113,6 +175,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is not None and error.code < 400:
             return error
+        if is_api_request():
+            return api_error_for(error)
         response = render_error(error.code or 500, detail=getattr(error, "user_message", None))
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             resp = app.make_response(response)
