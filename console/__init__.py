@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
 
     from console.admin import bp as admin_bp
+    from console.api import bp as api_bp
     from console.auth import bp as auth_bp
     from console.health import bp as health_bp
     from console.notifications import bp as notifications_bp
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
         admin_bp,
         reports_bp,
         notifications_bp,  # in-app notices
+        api_bp,  # /api/v1: tokens, not sessions
     ):
         app.register_blueprint(blueprint)
 
