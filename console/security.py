@@ -12,6 +12,8 @@ CSP = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        # Call recordings play from the telephony provider's storage (https only).
+        "media-src 'self' https:",
         "connect-src 'self'",
         "font-src 'self'",
         "object-src 'none'",
