@@ -5,11 +5,15 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from console.access import PUBLIC, SIGNED_IN, access_of
+from console.access import PUBLIC, SIGNED_IN, TokenScopes, access_of, token_required
 from console.models import AuditEntry, Role
+from console.services import api_tokens
 
 # auth.reset_password: the one-time password link; its token is the key.
 PUBLIC_ENDPOINTS = {"auth.login", "auth.reset_password", "health.healthz", "static"}
+# The API's own description (its document and its page) holds no data; every other API
+# route needs a token (test_every_api_route_needs_a_token_scope).
+PUBLIC_ENDPOINTS |= {"api.docs", "api.openapi"}
 
 
 def sample_requests(app):
@@ -45,11 +49,34 @@ def test_nothing_but_public_endpoints_answers_without_sign_in(app, client):
         if endpoint in PUBLIC_ENDPOINTS:
             continue
         response = client.open(url, method=method)
-        if method == "GET":
+        if isinstance(access_of(endpoint), TokenScopes):  # the API: a token, never a redirect
+            assert response.status_code == 401, (endpoint, method, response.status_code)
+            assert response.is_json and response.headers["WWW-Authenticate"].startswith("Bearer")
+        elif method == "GET":
             assert response.status_code == 302, (endpoint, method, response.status_code)
             assert "/login" in response.headers["Location"]
         else:
             assert response.status_code == 401, (endpoint, method, response.status_code)
+
+
+def test_every_api_route_needs_a_token_scope(app):
+    """API routes are reached with a token holding their scope, never with a session: one
+    declared otherwise (@public besides the API's description, @signed_in, @roles_required),
+    fails here; and a token declaration is for the API alone."""
+    for endpoint in app.view_functions:
+        declared = access_of(endpoint)
+        if endpoint.startswith("api.") and endpoint not in PUBLIC_ENDPOINTS:
+            assert isinstance(declared, TokenScopes), endpoint
+            assert declared.scopes and declared.scopes <= set(api_tokens.SCOPES), endpoint
+        else:
+            assert not isinstance(declared, TokenScopes), endpoint
+
+
+def test_a_token_declaration_names_known_scopes():
+    with pytest.raises(ValueError):
+        token_required()
+    with pytest.raises(ValueError):
+        token_required("orders:delete")
 
 
 def test_htmx_request_without_session_gets_401_not_the_login_page(app, client):
@@ -66,6 +93,9 @@ def test_each_role_is_refused_where_it_does_not_belong(app, client, login_as, ro
     for endpoint, method, url in sample_requests(app):
         declared = access_of(endpoint)
         if declared in (PUBLIC, SIGNED_IN):
+            continue
+        if isinstance(declared, TokenScopes):  # a session is no token, whatever its role
+            assert client.open(url, method=method).status_code == 401, (role, endpoint)
             continue
         response = client.open(url, method=method)
         if role in declared:
