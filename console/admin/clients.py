@@ -1,0 +1,258 @@
+"""Admin → Clients and Work types (issue 12 "Self-serve setup"): list, add, edit, deactivate
+and reactivate clients, their holidays; list, add and edit work types. The rules and the audit
+are ``services.clients``'; each request commits once."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from console.access import roles_required
+from console.admin import bp
+from console.admin.client_forms import (
+    CancelCallsForm,
+    ClientForm,
+    HolidayForm,
+    WorkTypeForm,
+    initial_data,
+    new_client_data,
+    short_weekday_names,
+    weekday_names,
+)
+from console.extensions import db
+from console.forms import ConfirmForm
+from console.models import Client, ClientHoliday, Role, WorkType, utcnow
+from console.services import calling_hours
+from console.services import clients as client_service
+from console.services.clients import CatalogRefused, ClientBusy
+
+
+def _defaults() -> dict:
+    return {"default_delay": current_app.config["CALL_DELAY_DAYS"]}
+
+
+# --- clients --------------------------------------------------------------------------------
+
+
+@bp.get("/clients")
+@roles_required(Role.ADMIN)
+def clients():
+    rows = client_service.clients_overview()
+    return render_template(
+        "admin/clients/list.html",
+        clients=rows,
+        hours={c.id: calling_hours.grouped(c.calling_hours) for c in rows},
+        days=short_weekday_names(),
+        **_defaults(),
+    )
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def client_new():
+    form = ClientForm(data=new_client_data() if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            client = client_service.create_client(form.values(), by=current_user)
+        except CatalogRefused as error:
+            db.session.rollback()
+            form.refuse(error)
+        else:
+            db.session.commit()
+            flash(_("Client %(name)s added. Add its holidays here.", name=client.name), "success")
+            return redirect(url_for("admin.client_edit", client_id=client.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return _form_page(form, client=None), status
+
+
+@bp.route("/clients/<int:client_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def client_edit(client_id: int):
+    client = db.get_or_404(Client, client_id)
+    form = ClientForm(
+        data=initial_data(client) if request.method == "GET" else None,
+        current_zone=client.timezone,
+    )
+    if form.validate_on_submit():
+        try:
+            changed = client_service.update_client(client, form.values(), by=current_user)
+        except CatalogRefused as error:
+            db.session.rollback()
+            form.refuse(error)
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("Client %(name)s saved.", name=client.name), "success")
+            else:
+                flash(_("Nothing changed."), "info")
+            return redirect(url_for("admin.client_edit", client_id=client.id), 303)
+    status = 422 if request.method == "POST" else 200
+    return _form_page(form, client=client), status
+
+
+def _form_page(form: ClientForm, *, client: Client | None, **extra) -> str:
+    """The client's page: its form and, for an existing client, holidays, state and scripts."""
+    context = {
+        "form": form,
+        "client": client,
+        "days": weekday_names(),
+        "short_days": short_weekday_names(),
+        **_defaults(),
+    }
+    if client is not None:
+        context |= {
+            "holiday_form": extra.pop("holiday_form", None)
+            or HolidayForm(formdata=None, prefix="holiday"),
+            "cancel_form": extra.pop("cancel_form", None)
+            or CancelCallsForm(formdata=None, prefix="cancel"),
+            "confirm": ConfirmForm(),
+            "work": client_service.open_work(client),
+            "scripts": client_service.scripts_for(client=client),
+            "refusal": extra.pop("refusal", None),
+        }
+    return render_template("admin/clients/form.html", **context)
+
+
+def _client_page(client: Client, *, status: int, **extra):
+    form = ClientForm(formdata=None, data=initial_data(client), current_zone=client.timezone)
+    return _form_page(form, client=client, **extra), status
+
+
+def _holidays_of(client: Client) -> str:
+    return url_for("admin.client_edit", client_id=client.id, _anchor="holidays")
+
+
+@bp.post("/clients/<int:client_id>/holidays")
+@roles_required(Role.ADMIN)
+def client_holiday_add(client_id: int):
+    client = db.get_or_404(Client, client_id)
+    holiday_form = HolidayForm(prefix="holiday")
+    if holiday_form.validate_on_submit():
+        try:
+            holiday = client_service.add_holiday(
+                client, holiday_form.day.data, holiday_form.name.data, by=current_user
+            )
+        except CatalogRefused as error:
+            db.session.rollback()
+            holiday_form.day.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Holiday %(day)s added.", day=holiday.day.isoformat()), "success")
+            return redirect(
+                url_for("admin.client_edit", client_id=client.id, _anchor="holidays"), 303
+            )
+    return _client_page(client, status=422, holiday_form=holiday_form)
+
+
+@bp.post("/clients/<int:client_id>/holidays/<int:holiday_id>/remove")
+@roles_required(Role.ADMIN)
+def client_holiday_remove(client_id: int, holiday_id: int):
+    client = db.get_or_404(Client, client_id)
+    holiday = db.get_or_404(ClientHoliday, holiday_id)
+    if holiday.client_id != client.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    client_service.remove_holiday(client, holiday, by=current_user)
+    db.session.commit()
+    flash(_("Holiday %(day)s removed.", day=holiday.day.isoformat()), "success")
+    return redirect(_holidays_of(client), 303)
+
+
+@bp.post("/clients/<int:client_id>/active/<any(on,off):state>")
+@roles_required(Role.ADMIN)
+def client_set_active(client_id: int, state: str):
+    client = db.get_or_404(Client, client_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        client_service.set_client_active(client, state == "on", by=current_user)
+    except ClientBusy as error:
+        db.session.rollback()
+        return _client_page(client, status=409, refusal=error.message)
+    db.session.commit()
+    if state == "on":
+        flash(_("%(name)s is active again: its customers are called.", name=client.name), "success")
+    else:
+        flash(
+            _("%(name)s is deactivated: its customers are no longer called.", name=client.name),
+            "success",
+        )
+    return redirect(url_for("admin.client_edit", client_id=client.id), 303)
+
+
+@bp.post("/clients/<int:client_id>/cancel-pending-calls")
+@roles_required(Role.ADMIN)
+def client_cancel_calls(client_id: int):
+    client = db.get_or_404(Client, client_id)
+    cancel_form = CancelCallsForm(prefix="cancel")
+    if not cancel_form.validate_on_submit():
+        work = client_service.open_work(client)
+        return _client_page(
+            client, status=422, cancel_form=cancel_form, refusal=work.message() if work else None
+        )
+    count = client_service.cancel_pending_calls(client, by=current_user, now=utcnow())
+    db.session.commit()
+    flash(
+        ngettext("%(num)d pending call cancelled.", "%(num)d pending calls cancelled.", count),
+        "success",
+    )
+    return redirect(url_for("admin.client_edit", client_id=client.id), 303)
+
+
+# --- work types -----------------------------------------------------------------------------
+
+
+@bp.route("/work-types", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def work_types():
+    form = WorkTypeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            work_type = client_service.create_work_type(form.values(), by=current_user)
+        except CatalogRefused as error:
+            db.session.rollback()
+            form.refuse(error)
+        else:
+            db.session.commit()
+            flash(_("Work type %(name)s added.", name=work_type.name), "success")
+            return redirect(url_for("admin.work_types"), 303)
+    if request.method == "POST":
+        status = 422
+    return render_template(
+        "admin/clients/work_types.html",
+        rows=client_service.work_types_overview(),
+        form=form,
+        **_defaults(),
+    ), status
+
+
+@bp.route("/work-types/<int:work_type_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def work_type_edit(work_type_id: int):
+    work_type = db.get_or_404(WorkType, work_type_id)
+    form = WorkTypeForm(obj=work_type if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            changed = client_service.update_work_type(work_type, form.values(), by=current_user)
+        except CatalogRefused as error:
+            db.session.rollback()
+            form.refuse(error)
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("Work type %(name)s saved.", name=work_type.name), "success")
+            else:
+                flash(_("Nothing changed."), "info")
+            return redirect(url_for("admin.work_types"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/clients/work_type.html",
+        work_type=work_type,
+        form=form,
+        scripts=client_service.scripts_for(work_type=work_type),
+        **_defaults(),
+    ), status
