@@ -47,6 +47,7 @@ PERIODIC: list[Periodic] = [
     Periodic("console.jobs.complaints.warn_deadlines", interval=60),
     # The only sender of emails and webhooks, new or retried: a few seconds' wait at most.
     Periodic("console.jobs.notifications.send_due", interval=10),
+    Periodic("console.jobs.imports.take_up_waiting", interval=60),
 ]
 
 

@@ -32,6 +32,13 @@ from console.models.complaints import (
     Validity,
 )
 from console.models.customers import Customer, CustomerPhone
+from console.models.imports import (
+    ImportFile,
+    ImportMapping,
+    ImportRejection,
+    ImportRun,
+    ImportStatus,
+)
 from console.models.login_failures import LoginFailure
 from console.models.notifications import (
     DeliveryChannel,
@@ -77,6 +84,11 @@ __all__ = [
     "CustomerPhone",
     "DeliveryChannel",
     "DeliveryStatus",
+    "ImportFile",
+    "ImportMapping",
+    "ImportRejection",
+    "ImportRun",
+    "ImportStatus",
     "LoginFailure",
     "Notification",
     "NotificationDelivery",
