@@ -11,7 +11,16 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -153,7 +162,7 @@ def orders_import_rejected(run_id: int):
     stem = run.filename.rsplit(".", 1)[0] or "orders"
     charset = "windows-1251" if imports.rejected_encoding(run) == "cp1251" else "utf-8"
     return Response(
-        imports.rejected_csv(run),
+        stream_with_context(imports.rejected_csv(run)),  # it reads the rows as it goes
         headers={
             "Content-Type": f"text/csv; charset={charset}",
             "Content-Disposition": _attachment(f"{stem}-rejected.csv"),
