@@ -93,6 +93,8 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
+        if request.blueprint == "api":
+            return None  # an API request is nobody's session, whatever cookie it carries
         user = auth.load_session_user(token, max_age=app.config["PERMANENT_SESSION_LIFETIME"])
         # A page polling in an open tab (the notice bell, the live board) is not the person at
         # work: it must not keep an abandoned session alive past its idle limit.

@@ -19,7 +19,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, UnprocessableEntity
 
 from console.bad_input import accepts_large_body
 from console.errors import api_error_for
-from console.extensions import csrf, login_manager
+from console.extensions import csrf
 from console.services import telephony as telephony_service
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -58,14 +58,6 @@ def read_json():
     if data is None:
         raise BadRequest(description="The body is not valid JSON.")
     return data
-
-
-@bp.before_request
-def _no_session_user() -> None:
-    """Whatever cookie a browser sends, an API request is nobody's session: nothing below (the
-    language of a message, say) loads or refreshes a signed-in person. Tokens were checked
-    before this (``console.access``), without the session."""
-    login_manager._update_request_context_with_user()  # the anonymous user, for this request
 
 
 @bp.errorhandler(HTTPException)
