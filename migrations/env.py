@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from console.models.customers import is_name_search_object
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -36,6 +38,10 @@ target_db = current_app.extensions["migrate"].db
 # can be acquired:
 # my_important_option = config.get_main_option("my_important_option")
 # ... etc.
+
+
+def include_name(name, type_, parent_names):
+    return not is_name_search_object(name)
 
 
 def get_metadata():
@@ -84,6 +90,9 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The customers' name search index is DDL of its own (console/models/customers.py), which
+    # autogenerate would otherwise offer to drop.
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

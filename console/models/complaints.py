@@ -51,6 +51,25 @@ class Complaint(db.Model):
         Index("ix_complaints_client_created", "client_id", "created_at"),
         Index("ix_complaints_status_answer_due", "status", "first_answer_due_at"),
         Index("ix_complaints_kind_status", "kind", "status"),
+        # The QC inbox (console.services.complaints.inbox). The open complaints with every
+        # field its filters, counts and deadline order read, so that neither touches the
+        # rows; the archive by number (status, then id) and every status by age.
+        Index(
+            "ix_complaints_inbox",
+            "status",
+            "category",
+            "client_id",
+            "assignee_id",
+            "kind",
+            "first_answer_due_at",
+            "first_answered_at",
+            "resolution_due_at",
+            "resolved_at",
+            "sla_paused_at",
+            "id",
+        ),
+        Index("ix_complaints_status_id", "status", "id"),
+        Index("ix_complaints_created", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)  # shown as "#311"

@@ -1,10 +1,28 @@
-"""The people we call, with their phones in E.164."""
+"""The people we call, with their phones in E.164, and the index their names are searched by.
+
+**Name search index** (the QC inbox's search box: a part of a name, any case, Cyrillic too).
+SQLAlchemy cannot declare it as a model index, so it is DDL run with the ``customers`` table,
+by ``create_all`` (the tests' schema, the benchmark's data) through the events below, and by
+the migration ``f4c1d7a9b2e0`` for a database that ``flask db upgrade`` builds:
+
+* SQLite (3.38 or later): the FTS5 table ``customer_name_search`` (``rowid`` = customer id)
+  with the ``trigram`` tokenizer, which matches any three or more characters of a name
+  whatever their case; triggers on ``customers`` keep it in step with ``customers.name``.
+  A migration that rebuilds ``customers`` in batch mode drops the triggers: it must create
+  them again (``NAME_SEARCH_SQLITE``).
+* PostgreSQL: the GIN index ``ix_customers_name_trgm`` of ``pg_trgm``, which ``ILIKE
+  '%part%'`` uses; the extension is created if missing (a trusted extension: the database
+  owner may create it).
+
+Alembic does not see these objects for what they are: ``is_name_search_object`` tells it to
+leave them alone (``migrations/env.py``).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import DDL, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.extensions import db
@@ -52,3 +70,44 @@ class CustomerPhone(db.Model):
     is_primary: Mapped[bool] = mapped_column(default=False, nullable=False)
 
     customer: Mapped[Customer] = relationship(back_populates="phones")
+
+
+# --- the name search index (see the module's docstring) -----------------------------------------
+
+NAME_SEARCH_TABLE = "customer_name_search"
+NAME_SEARCH_INDEX = "ix_customers_name_trgm"
+
+NAME_SEARCH_SQLITE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS customer_name_search USING fts5(name, tokenize='trigram')",
+    "CREATE TRIGGER IF NOT EXISTS customer_name_search_insert AFTER INSERT ON customers BEGIN"
+    " INSERT INTO customer_name_search (rowid, name) VALUES (new.id, new.name); END",
+    "CREATE TRIGGER IF NOT EXISTS customer_name_search_update AFTER UPDATE OF name ON customers"
+    " BEGIN UPDATE customer_name_search SET name = new.name WHERE rowid = old.id; END",
+    "CREATE TRIGGER IF NOT EXISTS customer_name_search_delete AFTER DELETE ON customers BEGIN"
+    " DELETE FROM customer_name_search WHERE rowid = old.id; END",
+)
+NAME_SEARCH_POSTGRESQL = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX IF NOT EXISTS ix_customers_name_trgm ON customers USING gin (name gin_trgm_ops)",
+)
+
+
+def is_name_search_object(name: str | None) -> bool:
+    """The name search index's tables (FTS5 keeps its own beside the virtual table) and index:
+    made by DDL of their own, not by the models, so Alembic must not compare them."""
+    return bool(name) and (
+        name in (NAME_SEARCH_TABLE, NAME_SEARCH_INDEX) or name.startswith(NAME_SEARCH_TABLE + "_")
+    )
+
+
+for _statement in NAME_SEARCH_SQLITE:
+    event.listen(Customer.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in NAME_SEARCH_POSTGRESQL:
+    event.listen(
+        Customer.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+    )
+event.listen(
+    Customer.__table__,
+    "before_drop",
+    DDL("DROP TABLE IF EXISTS customer_name_search").execute_if(dialect="sqlite"),
+)
