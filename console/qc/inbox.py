@@ -37,7 +37,6 @@ from console.services.complaints import inbox as inbox_queries
 from console.services.complaints import intake as complaint_intake
 from console.services.complaints.categories import category_label
 from console.services.complaints.inbox import InboxFilter
-from console.services.complaints.inbox import conditions as inbox_conditions
 from console.services.complaints.intake import CHANNELS, DuplicateComplaint, IntakeError
 
 INBOX = "qc/inbox.html"
@@ -47,37 +46,6 @@ QC_DESK = (Role.QC, Role.SUPERVISOR)
 
 def _departments() -> dict:
     return {d: DEPARTMENT_LABELS.get(d, d) for d in current_app.config["COMPLAINT_DEPARTMENTS"]}
-
-
-class RowLabels:
-    """What the rows say, translated once per page: a page renders 50 rows every 15 s."""
-
-    def __init__(self, now: datetime, categories: list[str], departments: dict):
-        self.now = now
-        self.status = {s.value: str(name) for s, name in COMPLAINT_STATUSES.items()}
-        self.categories = {c: category_label(c) for c in categories}
-        self.departments = {k: str(v) for k, v in departments.items()}
-        self.poaching = _("Anti-poaching case")
-        self.manual = _("by hand")
-        self.manual_title = _("Registered by hand")
-        self.blocked = _("blocked")
-        self.unassigned = _("unassigned")
-        self._ages = (_("%(n)s min"), _("%(n)s h"), _("%(n)s d"))
-
-    def category(self, key: str) -> str:
-        return self.categories.get(key) or category_label(key)
-
-    def department(self, key: str) -> str:
-        return self.departments.get(key, key)
-
-    def age(self, created_at: datetime) -> str:
-        """How long ago, in the largest unit that fits: "12 min", "5 h", "3 d"."""
-        minutes = max(0, int((self.now - created_at).total_seconds() // 60))
-        if minutes < 60:
-            return self._ages[0] % {"n": minutes}
-        if minutes < 48 * 60:
-            return self._ages[1] % {"n": minutes // 60}
-        return self._ages[2] % {"n": minutes // (24 * 60)}
 
 
 def _status_tabs() -> list[tuple[str, str]]:
@@ -124,7 +92,6 @@ def _context(f: InboxFilter, now: datetime) -> dict:
     if f.assignee and f.assignee.isdigit():
         missing.append(int(f.assignee))
     assignees.update(inbox_queries.users_by_id(i for i in missing if i not in assignees))
-    departments = _departments()
     inbox_base = url_for(".inbox")
     complaint_base = url_for(".complaint", complaint_id=0)[:-1]
     return {
@@ -146,10 +113,11 @@ def _context(f: InboxFilter, now: datetime) -> dict:
         ],
         "deadlines": [("overdue", _("Overdue")), ("due_soon", _("Due soon"))],
         "category_label": category_label,
-        "labels": RowLabels(now, categories, departments),
+        "status_labels": COMPLAINT_STATUSES,
+        "departments": _departments(),
         "back": urlencode(f.page_args()),
         "bulk_users": users,
-        "count_cap": inbox_conditions.COUNT_CAP,
+        "count_cap": inbox_queries.COUNT_CAP,
     }
 
 

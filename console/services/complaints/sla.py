@@ -18,10 +18,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from sqlalchemy import and_, case
+from sqlalchemy import BigInteger, and_, case, func, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from console.models import Complaint, ComplaintStatus
-from console.models.base import utcnow
+from console.models.base import UTCDateTime, utcnow
 from console.models.catalog import DEFAULT_WORKING_HOURS
 from console.services.complaints.status import CLOCK_RUNS, OPEN, OPEN_VALUES
 
@@ -279,35 +281,10 @@ def next_deadline(complaint: Complaint) -> tuple[str | None, datetime | None]:
     )
 
 
-def next_deadline_sql(otherwise=None):
-    """:func:`next_deadline_of`'s due time as SQL over ``complaints``; ``otherwise`` (NULL
-    unless given) when there is none."""
-    still_open = Complaint.status.in_(OPEN) & Complaint.resolved_at.is_(None)
-    return case(
-        (
-            still_open
-            & Complaint.first_answered_at.is_(None)
-            & Complaint.first_answer_due_at.is_not(None),
-            Complaint.first_answer_due_at,
-        ),
-        (still_open & Complaint.resolution_due_at.is_not(None), Complaint.resolution_due_at),
-        else_=otherwise,
-    )
-
-
 def clock_runs(status, paused_at: datetime | None, resolved: datetime | None) -> bool:
     """Do the complaint's clocks run, so that a deadline can come due soon or be missed? Not
     once it is finished or resolved, nor while it waits for the customer."""
     return status in CLOCK_RUNS and paused_at is None and resolved is None
-
-
-def clock_runs_sql():
-    """:func:`clock_runs` as a SQL condition over ``complaints``."""
-    return and_(
-        Complaint.status.in_(CLOCK_RUNS),
-        Complaint.sla_paused_at.is_(None),
-        Complaint.resolved_at.is_(None),
-    )
 
 
 def due_soon_window() -> timedelta:
@@ -333,6 +310,99 @@ def deadline_state(complaint: Complaint, now: datetime | None = None) -> Deadlin
     else:
         state = OK
     return DeadlineState(state, which, due, left)
+
+
+# --- the same rule in SQL -----------------------------------------------------------------------
+#
+# For queries over many complaints (the inbox, the deadline report): ``next_deadline_sql`` and
+# ``clock_runs_sql`` say in SQL what the functions of the same names above say in Python,
+# ``overdue_sql`` and ``due_soon_sql`` when ``deadline_state`` says OVERDUE or DUE_SOON, and
+# ``urgency_sql`` sorts by them. Nothing else defines the rule.
+
+
+def next_deadline_sql():
+    """:func:`next_deadline`'s due time as SQL over ``complaints`` (NULL when none)."""
+    return case((_unfinished_sql(), _pending_sql()))
+
+
+def clock_runs_sql():
+    """:func:`clock_runs` as a SQL condition over ``complaints``."""
+    return and_(
+        Complaint.status.in_(CLOCK_RUNS),
+        Complaint.sla_paused_at.is_(None),
+        Complaint.resolved_at.is_(None),
+    )
+
+
+def overdue_sql(now: datetime):
+    """:func:`deadline_state` is OVERDUE, as a SQL condition over ``complaints``: the clocks
+    run and the next deadline has come."""
+    return and_(clock_runs_sql(), _pending_sql() <= _sql_time(now))
+
+
+def due_soon_sql(now: datetime):
+    """:func:`deadline_state` is DUE_SOON, as a SQL condition over ``complaints``: the clocks
+    run and the next deadline comes within ``due_soon_window``."""
+    due = _pending_sql()
+    soon = now + due_soon_window()
+    return and_(clock_runs_sql(), due > _sql_time(now), due <= _sql_time(soon))
+
+
+def _unfinished_sql():
+    """Open and not resolved: a complaint that has a next deadline, if it has due times."""
+    return Complaint.status.in_(OPEN) & Complaint.resolved_at.is_(None)
+
+
+def _pending_sql():
+    """The due time that is next while the complaint is unfinished: the first answer's until it
+    is given, then the resolution's."""
+    c = Complaint
+    return case(
+        (c.first_answered_at.is_(None), func.coalesce(c.first_answer_due_at, c.resolution_due_at)),
+        else_=c.resolution_due_at,
+    )
+
+
+# Where paused deadlines and "no deadline" sort in :func:`urgency_sql` (seconds since 1970):
+# after every running clock (the year 5000), and after everything (the end of the year 9999).
+PAUSED_BAND = 95_617_584_000
+NO_DEADLINE = 253_402_214_400
+
+
+def urgency_sql(now: datetime):
+    """How pressing a complaint's next deadline is, as a whole number to sort by (the smallest
+    first): a running clock by its due time (whole seconds since 1970: deadlines in the same
+    second by number); then, from ``PAUSED_BAND`` on, a paused one by the time it will have
+    left when its clock starts again (measured at the pause, as :func:`deadline_state`'s
+    ``left``); then ``NO_DEADLINE``."""
+    due = _pending_sql()
+    paused_at = func.coalesce(Complaint.sla_paused_at, _sql_time(now))
+    return case(
+        (~_unfinished_sql() | due.is_(None), NO_DEADLINE),
+        (clock_runs_sql(), _EpochSeconds(due)),
+        else_=PAUSED_BAND + _EpochSeconds(due) - _EpochSeconds(paused_at),
+    )
+
+
+def _sql_time(moment: datetime):
+    return literal(_utc(moment), UTCDateTime)
+
+
+class _EpochSeconds(FunctionElement):
+    """Whole seconds since 1970 of a timestamp (the fraction dropped)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(_EpochSeconds, "sqlite")
+def _epoch_seconds_sqlite(element, compiler, **kw):
+    return f"unixepoch({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_EpochSeconds)
+def _epoch_seconds(element, compiler, **kw):
+    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
 
 
 def duration_parts(value: timedelta) -> tuple[int, int, int]:

@@ -1,31 +1,20 @@
 """Read-side queries of the QC inbox: which complaints a filter selects, one page of them, and
-how many there are per filter value.
-
-The inbox must stay fast at 100,000 complaints (``bench/inbox.py``). What makes it so, module by
-module:
+how many there are per filter value, all answered by the database along its indexes.
 
 * ``filters``: what a view shows, parsed leniently from the query string (``InboxFilter``), and
   where a page starts or ends (``Cursor``).
-* ``working_set``: **the open working set**: the open complaints' filter and sort fields, kept
-  in memory per process until the timeline moves; filters, sorts, pages and every count beside
-  the filters of an open view are computed from it in Python.
-* ``counting``: the counts beside the filters, in one pass over cells of equal filter values.
 * ``search``: the most specific reading of the search box (a complaint number, a phone number,
-  an order number, else a name).
-* ``conditions``: the filter as SQL, for the archive and a backlog too large to keep; totals
-  counted up to ``COUNT_CAP``.
-* ``pages``: **keyset pagination**, never ``OFFSET``: one page of the inbox in its sort order,
-  from the working set or along an index.
+  an order number, else a part of a customer's name, through the name search index).
+* ``query``: the filter as SQL, keyset pages in each sort order, the counts beside the filters
+  in one statement, and the totals.
 * ``choices``: what the filters offer (who complaints can be given to) and the complaints of a
   bulk action.
 
-Deadlines follow ``console.services.complaints.sla.deadline_state``: the next deadline is the
-first answer until it is given, then the resolution; a complaint waiting for the customer has
-its clock stopped and is never "due soon" or "overdue"; a resolved, closed or merged one has no
-deadline.
+Deadlines follow ``console.services.complaints.sla``: its ``overdue_sql`` and ``due_soon_sql``
+are what the deadline filters and counts ask, its ``urgency_sql`` is the deadline order (the
+SQL forms of ``deadline_state``, beside it).
 
 Callers import from the package (``from console.services.complaints.inbox import InboxFilter``).
-(The function ``working_set`` is not re-exported: here the name is its module.)
 """
 
 from console.services.complaints.inbox.choices import (
@@ -33,7 +22,6 @@ from console.services.complaints.inbox.choices import (
     complaints_by_ids,
     users_by_id,
 )
-from console.services.complaints.inbox.counting import InboxCounts
 from console.services.complaints.inbox.filters import (
     DEADLINE_CHOICES,
     SORT_CHOICES,
@@ -41,19 +29,22 @@ from console.services.complaints.inbox.filters import (
     Cursor,
     InboxFilter,
 )
-from console.services.complaints.inbox.pages import (
+from console.services.complaints.inbox.query import (
+    COUNT_CAP,
     PER_PAGE,
     Inbox,
+    InboxCounts,
     InboxPage,
     inbox,
     inbox_counts,
     inbox_page,
+    inbox_version,
 )
 from console.services.complaints.inbox.search import phone_candidates
-from console.services.complaints.inbox.working_set import inbox_version
 from console.services.complaints.status import OPEN
 
 __all__ = [
+    "COUNT_CAP",
     "DEADLINE_CHOICES",
     "OPEN",
     "PER_PAGE",

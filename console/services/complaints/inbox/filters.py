@@ -19,45 +19,15 @@ DEADLINE_CHOICES = ("overdue", "due_soon")
 SORT_CHOICES = ("deadline", "-deadline", "age", "-age", "number", "-number")
 DEFAULT_SORT = "deadline"
 
-# Where "no deadline" (finished, or no due time) sorts: after every real one.
-NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """An open complaint of the working set: what the inbox filters, counts and sorts it by."""
-
-    id: int
-    status: str
-    category: str
-    client: int
-    assignee: int | None
-    kind: str
-    customer: int
-    order: int
-    due: datetime | None  # the next deadline (sla.next_deadline)
-    running: bool  # its clock runs: it can be due soon or overdue
-    created: datetime
-    urgency: datetime  # where it sorts by deadline (see working_set._urgency)
-
-    def sort_key(self, name: str) -> tuple:
-        if name == "deadline":
-            return (self.urgency, self.id)
-        if name == "age":
-            return (self.created, self.id)
-        return (self.id, self.id)
-
-    def bucket(self, now: datetime, soon: datetime) -> str:
-        if not self.running or self.due is None:
-            return ""
-        if self.due <= now:
-            return "overdue"
-        return "due_soon" if self.due <= soon else ""
+# The largest sort key a cursor may carry (a BIGINT): by number a row id, by deadline
+# ``sla.urgency_sql``'s whole seconds.
+_MAX_KEY = 2**63 - 1
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a page starts or ends: the sort key of a row and its id (the tie-breaker)."""
+    """Where a page starts or ends: the sort key of a row (its creation time by age, a whole
+    number otherwise) and its id (the tie-breaker)."""
 
     key: datetime | int
     id: int
@@ -77,7 +47,7 @@ class Cursor:
         if row_id > MAX_ID:
             return None
         if not dated:
-            return cls(int(key), row_id) if int(key) <= MAX_ID else None
+            return cls(int(key), row_id) if int(key) <= _MAX_KEY else None
         try:
             return cls(datetime.strptime(key, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC), row_id)
         except ValueError:
@@ -176,7 +146,8 @@ class InboxFilter:
 
     @property
     def dated_sort(self) -> bool:
-        return self.sort_name in ("deadline", "age")
+        """Is the sort key a time (by age), not a whole number (by number, by deadline)?"""
+        return self.sort_name == "age"
 
     @property
     def open_scope(self) -> bool:
@@ -189,8 +160,12 @@ class InboxFilter:
         )
 
     def statuses(self) -> frozenset[str]:
+        """The statuses this view shows: with a deadline filter the open ones only (a finished
+        complaint has no deadline)."""
         if self.status == "all":
-            return frozenset(s.value for s in ComplaintStatus)
-        if self.status == "open":
-            return OPEN_VALUES
-        return frozenset({self.status})
+            chosen = frozenset(s.value for s in ComplaintStatus)
+        elif self.status == "open":
+            chosen = OPEN_VALUES
+        else:
+            chosen = frozenset({self.status})
+        return chosen & OPEN_VALUES if self.deadline else chosen

@@ -1,12 +1,12 @@
-"""Search of the QC inbox.
+"""The search box of the QC inbox.
 
-**Search** takes the most specific reading of the text: "#311" is a complaint number; a phone
-number goes through ``customer_phones.e164`` (indexed), an order number through the
-``(client_id, external_id)`` unique index (one probe per client); only when neither matches is
-it a name, matched case-insensitively (Cyrillic too) against the names in the working set
-(``working_set.WorkingSet.found``), and for the archive with ``LIKE`` row by row (see
-``name_matches``: the one slow path, for want of a trigram / full-text index on
-``customers.name``).
+It takes the most specific reading of the text: "#311" is a complaint number; a phone number
+goes through ``customer_phones.e164`` (indexed), an order number through the ``(client_id,
+external_id)`` unique index (one probe per client); only when neither matches is it a name:
+complaints whose customer's name has every word, in any case (Cyrillic too), looked up in the
+name search index of ``customers.name`` (``console.models.customers``: FTS5 ``trigram`` on
+SQLite, ``pg_trgm`` on PostgreSQL), once per request. A name matches in every status; the
+status filter of the view still applies.
 """
 
 from __future__ import annotations
@@ -16,16 +16,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import phonenumbers
-from sqlalchemy import or_, select
+from sqlalchemy import column, false, or_, select, table
 
 from console.extensions import db
 from console.ids import optional_id
 from console.models import Client, Complaint, Customer, CustomerPhone, Order
+from console.models.customers import NAME_SEARCH_TABLE
 
-SEARCH_CAP = 1_000  # a name found in more complaints than this lists the first ones only
+# A name found in more complaints than this lists the newest ones only.
+SEARCH_CAP = 1_000
 
 _NUMBER = re.compile(r"#\s*(\d{1,12})")
 _PHONE_CHARS = re.compile(r"[+\d][\d\s()./-]*")
+# SQLite's name search index: its rowid is the customer's id.
+_NAMES = table(NAME_SEARCH_TABLE, column("rowid"), column("name"))
 
 
 def phone_candidates(text: str, regions: Iterable[str]) -> list[str]:
@@ -55,11 +59,20 @@ class Search:
     complaint_id: int | None = None
     customers: frozenset[int] = frozenset()  # by phone
     orders: frozenset[int] = frozenset()  # by order number
-    words: tuple[str, ...] = ()  # a name: every word in the customer's name
+    named: frozenset[int] = frozenset()  # complaints by their customer's name
 
-    @property
-    def by_name(self) -> bool:
-        return bool(self.words)
+    def condition(self):
+        """The complaints it finds, as a SQL condition."""
+        either = []
+        if self.complaint_id is not None:
+            either.append(Complaint.id == self.complaint_id)
+        if self.customers:
+            either.append(Complaint.customer_id.in_(sorted(self.customers)))
+        if self.orders:
+            either.append(Complaint.order_id.in_(sorted(self.orders)))
+        if self.named:
+            either.append(Complaint.id.in_(sorted(self.named)))
+        return or_(*either) if either else false()
 
 
 def resolve_search(text: str) -> Search | None:
@@ -91,8 +104,41 @@ def resolve_search(text: str) -> Search | None:
             )
         )
     if not (search.customers or search.orders) and any(c.isalpha() for c in text):
-        search.words = tuple(w.casefold() for w in text.split())
+        search.named = frozenset(
+            db.session.scalars(
+                select(Complaint.id)
+                .where(Complaint.customer_id.in_(customers_named(text.split())))
+                .order_by(Complaint.id.desc())
+                .limit(SEARCH_CAP)
+            )
+        )
     return search
+
+
+def customers_named(words: list[str]):
+    """The ids of the customers whose name has every word, in any case, as a SELECT.
+
+    SQLite: the FTS5 trigram index finds the words of three characters or more (each one a
+    phrase: its characters in a row); a shorter word is checked with ``LIKE`` on the names it
+    found, or on every name when all the words are short. PostgreSQL: ``ILIKE`` per word, which
+    the trigram index answers."""
+    if db.engine.dialect.name == "postgresql":
+        return select(Customer.id).where(
+            *(Customer.name.ilike(f"%{_escape(w)}%", escape="\\") for w in words)
+        )
+    indexed = [w for w in words if len(w) >= 3]
+    short = [
+        or_(*(Customer.name.like(p, escape="\\") for p in _like_patterns(w)))
+        for w in words
+        if len(w) < 3
+    ]
+    if not indexed:
+        return select(Customer.id).where(*short)
+    phrases = " ".join('"' + w.replace('"', '""') + '"' for w in indexed)
+    found = select(_NAMES.c.rowid).where(_NAMES.c.name.match(phrases))
+    if not short:
+        return found
+    return select(Customer.id).where(Customer.id.in_(found), *short)
 
 
 def _like_patterns(word: str) -> list[str]:
@@ -101,29 +147,6 @@ def _like_patterns(word: str) -> list[str]:
     escaped = _escape(word)
     forms = dict.fromkeys([escaped, escaped.lower(), escaped.capitalize(), escaped.upper()])
     return [f"%{form}%" for form in forms]
-
-
-def name_matches(words: Iterable[str], where: list, limit: int) -> list[int]:
-    """Ids of complaints (among ``where``) whose customer's name has every word, newest first.
-    Reads the complaints and their customers row by row: without a trigram or full-text index
-    on ``customers.name`` a name cannot be looked up any other way."""
-    postgres = db.engine.dialect.name == "postgresql"
-    conditions = []
-    for word in words:
-        if postgres:
-            conditions.append(Customer.name.ilike(f"%{_escape(word)}%", escape="\\"))
-        else:
-            conditions.append(
-                or_(*(Customer.name.like(p, escape="\\") for p in _like_patterns(word)))
-            )
-    query = (
-        select(Complaint.id)
-        .join(Customer, Customer.id == Complaint.customer_id)
-        .where(*where, *conditions)
-        .order_by(Complaint.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
 
 
 def _escape(text: str) -> str:
