@@ -58,9 +58,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--qc-users", type=int, help="QC users watching the inbox in the load test (default 5)"
     )
     p.add_argument(
+        "--import-rows",
+        type=int,
+        help="rows in the import benchmark's order file (default 100,000; 10,000 with --quick)",
+    )
+    p.add_argument(
         "--only",
         nargs="+",
-        choices=["claim_render", "weight", "concurrent", "inbox", "load"],
+        choices=["claim_render", "weight", "concurrent", "inbox", "load", "import"],
         help="run only these benchmarks",
     )
     args = p.parse_args(argv)
@@ -75,7 +80,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args.load_steps = sorted(args.load_steps or ([20] if args.quick else LOAD_STEPS))
     args.load_seconds = args.load_seconds or (20.0 if args.quick else 60.0)
     args.qc_users = args.qc_users if args.qc_users is not None else (2 if args.quick else 5)
-    args.only = set(args.only or ["claim_render", "weight", "concurrent", "inbox", "load"])
+    args.import_rows = args.import_rows or (10_000 if args.quick else 100_000)
+    args.only = set(
+        args.only or ["claim_render", "weight", "concurrent", "inbox", "load", "import"]
+    )
     return args
 
 
@@ -101,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"PostgreSQL skipped: {why}")
 
     datasets = {}
-    for name in databases:
+    # The import benchmark makes empty databases of its own: no data set for it alone.
+    for name in databases if args.only - {"import"} else []:
         started = time.perf_counter()
         make = data.sqlite_dataset if name == "sqlite" else data.postgres_dataset
         datasets[name] = make(args.orders, args.tasks)
@@ -140,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
             "load": "one process, one asyncio loop (aiohttp), one browser per simulated person "
             "over real sockets to gunicorn on 127.0.0.1; floor = the same gunicorn serving a "
             "bare Flask page to the same client",
+            "import": "a child process per measurement on an empty database of its own: the "
+            "browser's import job (upload, columns, run_import) on a Windows-1251 ';' file; "
+            "floor = csv.reader + a bare DB-API executemany INSERT of the same rows",
         },
         skipped=skipped or None,
         args={k: (sorted(v) if isinstance(v, set) else v) for k, v in vars(args).items()},
@@ -147,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
 
     failures = 0
     try:
+        if "import" in args.only:
+            for name in databases:
+                failures += _guarded(name, "import", lambda n=name: _import(n, args))
         for name, dataset in datasets.items():
             if "claim_render" in args.only:
                 failures += _guarded(name, "claim_render", lambda d=dataset: _claim_render(d, args))
@@ -209,15 +224,22 @@ def _load(dataset, args) -> None:
     )
 
 
+def _import(db: str, args) -> None:
+    from bench import import_orders
+
+    import_orders.run(db, rows=args.import_rows)
+
+
 def _guarded(db: str, benchmark: str, run) -> int:
     """A benchmark that cannot run says so on its own JSON line; the others still run."""
     from bench.claim_render import Unavailable
     from bench.common import log
+    from bench.import_orders import Unavailable as ImportUnavailable
 
     try:
         run()
         return 0
-    except Unavailable as exc:
+    except (Unavailable, ImportUnavailable) as exc:
         print(
             json.dumps(
                 {"name": benchmark, "value": None, "unit": None, "db": db, "skipped": str(exc)}

@@ -301,3 +301,28 @@ def test_amounts_with_a_decimal_comma_or_point(raw, expected):
     from console.services.orders.intake import parse_amount
 
     assert parse_amount(raw) == Decimal(expected)
+
+
+@on_both_databases
+def test_visits_of_one_customer_in_one_batch_are_checked_in_the_files_order(db, garage, write_file):
+    """The first visit goes in with the batch, the later ones one by one after it: each is a
+    possible repeat of the visit just before it, as if the rows had come in one at a time."""
+    path = write_file(
+        HEADER + ",customer_external_id",
+        f"garage,U-1,Ivan,+79120000001,oil,,100,{day(10)},A123BC77,,C-1",
+        f"garage,U-2,Olga,+79120000002,oil,,100,{day(9)},,,",
+        f"garage,U-3,Ivan,8 912 000-00-01,oil,,100,{day(5)},A 123 BC 77,,",
+        f"garage,U-4,Ivan P.,+79129999999,oil,,100,{day(1)},a123bc77,,C-1",
+    )
+    report = imports.import_path(path)
+    assert (report.created, report.repeat_repairs) == (4, 2)
+    orders = stored(db)
+    assert orders["U-1"].repeat_repair_state is None
+    assert orders["U-3"].repeat_of == orders["U-1"]
+    assert orders["U-4"].repeat_of == orders["U-3"]  # the customer found by number
+    assert orders["U-4"].customer == orders["U-1"].customer
+    assert sorted(p.e164 for p in orders["U-1"].customer.phones) == [
+        "+79120000001",
+        "+79129999999",
+    ]
+    assert orders["U-2"].customer != orders["U-1"].customer

@@ -32,7 +32,6 @@ import io
 import logging
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -61,7 +60,7 @@ from console.models import (
     utcnow,
 )
 from console.services import audit
-from console.services.orders import columns, files, intake
+from console.services.orders import columns, files, intake, repeat_repairs
 from console.services.orders.repeat_repairs import repeat_window
 
 log = logging.getLogger(__name__)
@@ -139,6 +138,9 @@ class _Row:
     customer: object = None  # an existing customer's row (id, external_id, ...), or None
     customer_id: int | None = None  # a new customer's id, once inserted
     fast: bool = True
+    # A known customer with another order near this one's date: after the insert, the
+    # repeat-repair check runs on this order (repeat_repairs.check_repeat_repair).
+    check_repeat: bool = False
 
 
 def one_of(column, values):
@@ -238,8 +240,9 @@ class RowImporter:
         if fast:
             try:
                 with db.session.begin_nested():
-                    self._insert(fast)
+                    flags = self._insert(fast)
                 result.created += len(fast)
+                result.repeat_repairs += flags
             except (DBAPIError, _BatchNotInserted):
                 log.warning("a batch of %d orders failed; importing them one by one", len(fast))
                 for row in fast:
@@ -279,14 +282,11 @@ class RowImporter:
         batch read at once; which rows can be inserted together (``fast``)."""
         phones: dict[int, set[str]] = {}
         numbers: dict[int, set[str]] = {}
-        shared = Counter()
         for row in rows:
             c = row.kwargs["client"].id
             phones.setdefault(c, set()).add(row.checked.e164)
-            shared[(c, "phone", row.checked.e164)] += 1
             if row.checked.customer_external_id:
                 numbers.setdefault(c, set()).add(row.checked.customer_external_id)
-                shared[(c, "number", row.checked.customer_external_id)] += 1
         by_number: dict[tuple[int, str], object] = {}
         by_phone: dict[tuple[int, str], list] = {}
         customer_phones: dict[int, set[str]] = {}
@@ -327,7 +327,7 @@ class RowImporter:
             ):
                 customer_phones.setdefault(customer_id, set()).add(e164)
 
-        per_customer = Counter()
+        claimed: set[tuple] = set()  # phones, customer numbers and customers met in the batch
         for row in rows:
             c, checked = row.kwargs["client"].id, row.checked
             number = checked.customer_external_id
@@ -353,22 +353,25 @@ class RowImporter:
                 self.seen.discard((c, checked.external_id))
                 continue
             if customer is not None:
-                per_customer[customer.id] += 1
                 row.fast = not (
                     checked.e164 not in customer_phones.get(customer.id, ())
                     or (customer.external_id is None and number)
                     or (customer.email is None and checked.customer_email)
                 )
-            if (
-                shared[(c, "phone", checked.e164)] > 1
-                or (number and shared[(c, "number", number)] > 1)
-                or intake.blocked(checked.technician)
-            ):
+            if intake.blocked(checked.technician):
                 row.fast = False
+            # A row that shares its phone, customer number or customer with an earlier row of
+            # the batch goes one by one, after the rows inserted together: it then finds that
+            # row's customer and order as record_order would have, in the file's order.
+            keys = {("phone", c, checked.e164)}
+            if number:
+                keys.add(("number", c, number))
+            if customer is not None:
+                keys.add(("customer", customer.id))
+            if keys & claimed:
+                row.fast = False
+            claimed |= keys
         kept = [row for row in rows if row.checked is not None]
-        for row in kept:
-            if row.customer is not None and per_customer[row.customer.id] > 1:
-                row.fast = False
         self._near_other_orders([row for row in kept if row.fast and row.customer is not None])
 
     def _near_other_orders(self, rows: list[_Row]) -> None:
@@ -389,11 +392,13 @@ class RowImporter:
         for row in rows:
             at = row.checked.completed_at
             if any(abs(at - other) <= self.window for other in dates.get(row.customer.id, ())):
-                row.fast = False
+                row.check_repeat = True
 
-    def _insert(self, rows: list[_Row]) -> None:
+    def _insert(self, rows: list[_Row]) -> int:
         """The rows that stand alone, in three multi-row INSERTs (customers, their phones,
-        orders), in the caller's savepoint."""
+        orders), in the caller's savepoint; then the repeat-repair check of those whose
+        customer has another order near theirs (each customer has one such row in a batch, so
+        it sees what it would have seen alone). Returns the repeat-repair flags raised."""
         new = [row for row in rows if row.customer is None]
         if new:
             ids = _insert_returning_ids(
@@ -406,8 +411,8 @@ class RowImporter:
                     for row in new
                 ],
             )
-            db.session.execute(
-                insert(CustomerPhone.__table__),
+            _insert_many(
+                CustomerPhone.__table__,
                 [
                     {"customer_id": id_, "e164": row.checked.e164, "is_primary": True}
                     for id_, row in zip(ids, new, strict=True)
@@ -415,18 +420,28 @@ class RowImporter:
             )
             for id_, row in zip(ids, new, strict=True):
                 row.customer_id = id_
-        db.session.execute(
-            insert(Order.__table__),
-            [
-                intake.order_values(
-                    row.kwargs["client"],
-                    row.checked,
-                    row.customer.id if row.customer is not None else row.customer_id,
-                    self.now,
-                )
-                for row in rows
-            ],
-        )
+        values = [
+            intake.order_values(
+                row.kwargs["client"],
+                row.checked,
+                row.customer.id if row.customer is not None else row.customer_id,
+                self.now,
+            )
+            for row in rows
+        ]
+        if not any(row.check_repeat for row in rows):
+            _insert_many(Order.__table__, values)
+            return 0
+        ids = _insert_returning_ids(Order.__table__, values)
+        wanted = [id_ for row, id_ in zip(rows, ids, strict=True) if row.check_repeat]
+        orders = {
+            o.id: o for o in db.session.scalars(select(Order).where(one_of(Order.id, wanted)))
+        }
+        flags = 0
+        for id_ in wanted:  # in the file's order
+            check = repeat_repairs.check_repeat_repair(orders[id_], now=self.now, by=self.by)
+            flags += (check.repeat_of is not None) + len(check.later)
+        return flags
 
     def _record(self, row: _Row, result: BatchResult) -> None:
         kwargs = dict(row.kwargs)
@@ -474,6 +489,15 @@ def _insert_returning_ids(table, rows: list[dict]) -> list[int]:
     if after != before + len(rows) or added != len(rows):
         raise _BatchNotInserted(f"{table.name}: ids {before}..{after}, {added} rows")
     return list(range(before + 1, after + 1))
+
+
+def _insert_many(table, rows: list[dict]) -> None:
+    """One multi-row INSERT. On PostgreSQL through RETURNING, which SQLAlchemy sends as a few
+    statements of many VALUES each; a plain executemany would be a statement per row."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(insert(table).returning(table.c.id), rows).all()
+    else:
+        db.session.execute(insert(table), rows)
 
 
 def batches(records: Iterable[files.Record], size: int = BATCH_SIZE) -> Iterator[list]:

@@ -24,6 +24,7 @@ batches, each row isolated). Nothing here commits: the caller does.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -137,13 +138,52 @@ def normalise_phone(raw: str | None, country: str) -> str:
     raw = str(raw)
     if len(raw) > MAX_LENGTH["phone"]:
         raise ValueError(_l("at most %(n)s characters", n=MAX_LENGTH["phone"]))
+    e164, problem = _e164(raw, country)
+    if problem == "parse":
+        raise ValueError(_l("%(value)s is not a phone number", value=raw))
+    if problem == "invalid":
+        raise ValueError(_l("%(value)s is not a valid phone number", value=raw))
+    return e164
+
+
+# Countries whose numbers are read without the general parser when they are written plainly
+# (+7 912 345-67-89, 8 (912) 345-67-89): the trunk prefix is a plain "8" and no number
+# starts with 0, so stripping it is all the parser would do. The number must still be valid.
+_PLAIN_COUNTRIES = {"RU": ("7", "8"), "KZ": ("7", "8")}
+_SEPARATORS = re.compile(r"[\s().-]+")
+
+
+def _plain_e164(raw: str, country: str) -> str | None:
+    """The number of a plainly written phone of a country in ``_PLAIN_COUNTRIES``, when valid;
+    None: leave it to the general parser (which decides the same; this is a fifth of its
+    time, the most of a row's checks)."""
+    code, trunk = _PLAIN_COUNTRIES[country]
+    digits = _SEPARATORS.sub("", raw)
+    if digits.startswith("+" + code):
+        national = digits[1 + len(code) :]
+    elif digits.startswith(trunk):
+        national = digits[len(trunk) :]
+    else:
+        return None
+    if not (national.isascii() and national.isdigit()) or national[0] == "0":
+        return None
+    number = phonenumbers.PhoneNumber(country_code=int(code), national_number=int(national))
+    return f"+{code}{national}" if phonenumbers.is_valid_number(number) else None
+
+
+@functools.lru_cache(maxsize=65_536)
+def _e164(raw: str, country: str) -> tuple[str | None, str | None]:
+    """(E.164, None), or (None, "parse" | "invalid"); a file repeats its customers' numbers,
+    and parsing one is most of the time a row takes to check."""
+    if country in _PLAIN_COUNTRIES and (plain := _plain_e164(raw, country)):
+        return plain, None
     try:
         number = phonenumbers.parse(raw, country)
     except phonenumbers.NumberParseException:
-        raise ValueError(_l("%(value)s is not a phone number", value=raw)) from None
+        return None, "parse"
     if not phonenumbers.is_valid_number(number):
-        raise ValueError(_l("%(value)s is not a valid phone number", value=raw))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return None, "invalid"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
 def normalise_plate(plate: str | None) -> str | None:
