@@ -268,8 +268,11 @@ def add_complaints(url: str, wanted: int) -> dict:
             db.session.execute(sa.insert(Complaint.__table__), rows)
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
+            # As autovacuum does after a load (PostgreSQL 13+ vacuums after inserts too): the
+            # statistics, and the visibility map that lets the inbox's covering index answer
+            # without reading the rows (index-only scans).
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(sa.text("ANALYZE complaints"))  # as autovacuum would after a load
+                conn.execute(sa.text("VACUUM ANALYZE complaints"))
         total = db.session.scalar(sa.select(sa.func.count()).select_from(Complaint))
         db.session.remove()
         db.engine.dispose()
@@ -493,7 +496,9 @@ def run(dataset, *, complaints: int, rounds: int, warmup: int) -> list[dict]:
             floor=round(floor95, 3),
             slowest_scenario=max(searched, key=lambda k: searched[k]["p95_ms"]),
             scenarios=searched,
-            note="a name over every status reads the complaints and their customers row by "
-            "row: no trigram / full-text index on customers.name",
+            target="< 50 ms on SQLite and PostgreSQL",
+            met=percentile(found, 95) < 50,
+            note="a name is looked up in the customers' name search index (FTS5 trigram on "
+            "SQLite, pg_trgm on PostgreSQL), then its complaints by customer",
         ),
     ]
