@@ -67,12 +67,6 @@ def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def overdue_now_condition(now: datetime):
-    """SQL: the clocks run and the next deadline (answer, then resolution) has passed, as on
-    the complaint's deadline badge (``sla.deadline_state``)."""
-    return and_(sla.clock_runs_sql(), sla.next_deadline_sql() <= now)
-
-
 def deadline_report(*, now: datetime, days: int = 30, client: Client | None = None) -> Report:
     """Per assignee: of the complaints opened in the last ``days``, how many got their first
     answer by the deadline (working time and pauses included, as the due time already is),
@@ -106,7 +100,7 @@ def deadline_report(*, now: datetime, days: int = 30, client: Client | None = No
         select(
             Complaint.assignee_id,
             func.count(),
-            _count(overdue_now_condition(now)),
+            _count(sla.overdue_sql(now)),
         )
         .where(*scope, Complaint.status.in_(OPEN))
         .group_by(Complaint.assignee_id)
@@ -147,7 +141,7 @@ def deadline_report(*, now: datetime, days: int = 30, client: Client | None = No
 
 def overdue_complaints(*, now: datetime, client: Client | None = None, limit: int = 50):
     """The complaints overdue right now, the longest overdue first."""
-    query = select(Complaint).where(overdue_now_condition(now))
+    query = select(Complaint).where(sla.overdue_sql(now))
     if client is not None:
         query = query.where(Complaint.client_id == client.id)
     due = sla.next_deadline_sql()
