@@ -81,8 +81,8 @@ def _fewer_full_garbage_collections():
 
 @pytest.fixture(autouse=True)
 def _no_cached_data():
-    """What a process keeps between requests starts empty in each test, as after a restart.
-    (The app's own caches, such as the QC inbox's working set, live and die with the app.)"""
+    """What a process keeps between requests (the published script definitions) starts empty
+    in each test, as after a restart."""
     script_service.clear_cache()
     yield
     script_service.clear_cache()
