@@ -13,11 +13,10 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 
-from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from console.extensions import db
 from console.models import (
@@ -342,40 +341,24 @@ def export_yaml(key: str) -> str:
 
 
 def select_for(order: Order) -> CallScript | None:
-    """Client + work type, then client, then work type, then the base script (DOMAIN.md, 003)."""
-    rows = db.session.execute(
-        _candidate_scripts(), {"client_id": order.client_id, "work_type_id": order.work_type_id}
-    ).all()
-
-    def rank(row) -> tuple:
-        script = row[0]
-        return (script.client_id is None, script.work_type_id is None, script.key != "base")
-
-    best = min(rows, key=rank, default=None)
-    if best is None:
-        return None
-    # The claim puts the version on the task, and the call screen reads its script: both are
-    # loaded already, linked without another statement.
-    script, version = best
-    set_committed_value(script, "current_version", version)
-    set_committed_value(version, "script", script)
-    return script
-
-
-@cache
-def _candidate_scripts():
-    return (
-        select(CallScript, ScriptVersion)
-        .join(ScriptVersion, ScriptVersion.id == CallScript.current_version_id)
+    """Client + work type, then client, then work type, then the base script (DOMAIN.md, 003).
+    Only active scripts with a published version. That version comes loaded, with its script:
+    the claim puts it on the task, and the call screen reads both."""
+    candidates = db.session.scalars(
+        select(CallScript)
         .where(
             CallScript.status == ScriptStatus.ACTIVE,
-            or_(CallScript.client_id == bindparam("client_id"), CallScript.client_id.is_(None)),
-            or_(
-                CallScript.work_type_id == bindparam("work_type_id"),
-                CallScript.work_type_id.is_(None),
-            ),
+            CallScript.current_version_id.is_not(None),
+            or_(CallScript.client_id == order.client_id, CallScript.client_id.is_(None)),
+            or_(CallScript.work_type_id == order.work_type_id, CallScript.work_type_id.is_(None)),
         )
-    )
+        .options(joinedload(CallScript.current_version).joinedload(ScriptVersion.script))
+    ).all()
+
+    def rank(script: CallScript) -> tuple:
+        return (script.client_id is None, script.work_type_id is None, script.key != "base")
+
+    return min(candidates, key=rank, default=None)
 
 
 # --- the constructor: drafts ---------------------------------------------------------------
