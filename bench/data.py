@@ -96,6 +96,7 @@ def build(url: str, orders: int, tasks: int) -> dict:
     from console.demo.seed import seed_demo
     from console.extensions import db
     from console.models import Client, Role, User
+    from console.models.catalog import calling_hours_every_day
     from console.services.auth import create_user
     from console.services.scripts.library import load_files
 
@@ -142,8 +143,7 @@ def build(url: str, orders: int, tasks: int) -> dict:
                 db.session.add(user)
         # Calls at any hour: the run must not depend on the time of day.
         for client in db.session.scalars(sa.select(Client)):
-            client.calling_hours_start = dtime(0, 0)
-            client.calling_hours_end = dtime(23, 59, 59)
+            client.calling_hours = calling_hours_every_day(dtime(0), dtime(0))
         db.session.commit()
 
         made = _insert_tasks(tasks)

@@ -30,6 +30,7 @@ import httpx
 from argon2 import PasswordHasher
 
 from console import ROOT, create_app
+from console.models.catalog import calling_hours_every_day
 from tests.conftest import PASSWORD
 
 BIN = Path(sys.executable).parent
@@ -306,8 +307,7 @@ def seed(database_url: str, *, operators: int = 2, qc: int = 1, calls: int = 10)
             country="GB",
             timezone="Europe/London",
             currency="GBP",
-            calling_hours_start=clock(0, 0),
-            calling_hours_end=clock(0, 0),  # equal: round the clock
+            calling_hours=calling_hours_every_day(clock(0), clock(0)),  # round the clock
         )
         work_type = WorkType(key="service", name="Service")
         technician = Technician(client=client, name="Ivan Petrov")

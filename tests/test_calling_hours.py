@@ -13,7 +13,6 @@ from console.models import Client, ClientHoliday
 from console.models.catalog import calling_hours_every_day
 from console.services import calling_hours as hours
 from console.services.calling_hours import Rules, next_opening, within
-from console.services.calls.tasks import within_calling_hours
 from tests.helpers import on_both_databases
 
 WEEKDAYS_9_20 = {str(d): ["09:00", "20:00"] for d in range(6)}  # Sunday closed
@@ -198,43 +197,6 @@ def test_a_window_past_midnight_on_the_night_of_the_spring_change():
     late_saturday = rules({"5": ["22:00", "02:00"]}, "Europe/London")  # Sat 28 -> Sun 29 March
     assert within(late_saturday, utc(2026, 3, 29, 0, 30))  # 00:30 GMT
     assert not within(late_saturday, utc(2026, 3, 29, 1, 0))  # the clocks read 02:00 BST
-
-
-# --- the same answers as the single window it replaces -------------------------------------
-
-
-@pytest.mark.parametrize(
-    "start, end",
-    [(time(9), time(20)), (time(22), time(6)), (time(0), time(0)), (time(8), time(8))],
-)
-def test_a_single_window_every_day_agrees_with_the_rule_it_replaces(start, end):
-    client = Client(
-        key="k",
-        name="K",
-        timezone="Europe/London",
-        calling_hours_start=start,
-        calling_hours_end=end,
-        calling_hours=calling_hours_every_day(start, end),
-    )
-    weekly = Rules.of(client)
-    moment = utc(2026, 3, 25)  # across the spring change
-    for _ in range(8 * 24 * 4):
-        assert within(weekly, moment) == within_calling_hours(client, moment), moment
-        moment += timedelta(minutes=15)
-
-
-def test_the_single_window_of_a_week_is_the_one_most_days_have():
-    week = {str(d): ["09:00", "20:00"] for d in range(5)} | {"5": ["10:00", "16:00"]}
-    assert hours.single_window(week) == (time(9), time(20))
-    assert hours.single_window({"0": ["10:00", "16:00"], "1": ["08:00", "18:00"]}) == (
-        time(10),
-        time(16),
-    )
-    assert hours.single_window({"4": ["18:00", "02:00"]}) == (time(18), time(2))
-    assert hours.single_window({"4": ["18:00", "24:00"]}) == (time(18), time(0))
-    assert hours.single_window(calling_hours_every_day(time(0), time(0))) == (time(0), time(0))
-    with pytest.raises(ValueError):
-        hours.single_window({"0": None})
 
 
 def test_weeks_read_as_runs_of_days():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, String, Text, Time, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.extensions import db
@@ -27,16 +27,6 @@ def calling_hours_every_day(start: time, end: time) -> dict:
     return {str(d): list(window) for d in range(7)}
 
 
-def _calling_hours_default(context) -> dict:
-    """A new client without its own weekly hours gets its single window (the old two columns,
-    which the claim still reads) for every weekday, so both forms agree."""
-    params = context.get_current_parameters()
-    return calling_hours_every_day(
-        params.get("calling_hours_start") or time(9, 0),
-        params.get("calling_hours_end") or time(20, 0),
-    )
-
-
 class Client(TimestampMixin, db.Model):
     """A company whose customers we call (DOMAIN.md: "client"); a small shop is its own client."""
 
@@ -50,14 +40,11 @@ class Client(TimestampMixin, db.Model):
     country: Mapped[str] = mapped_column(String(2), nullable=False, default="RU")
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
     # Calling rules (operator console): local hours when customers may be called.
-    calling_hours_start: Mapped[time] = mapped_column(Time, default=time(9, 0), nullable=False)
-    calling_hours_end: Mapped[time] = mapped_column(Time, default=time(20, 0), nullable=False)
     # Per weekday: {"0": ["09:00", "20:00"], ..., "6": None}, Monday = 0; None or missing: no
     # calls that day; an end before the start runs past midnight (the window belongs to the day
-    # it starts); ["00:00", "24:00"] round the clock. The rule: services/calling_hours.py. The
-    # two columns above are the older single window, kept in step until the claim reads this.
+    # it starts); ["00:00", "24:00"] round the clock. The rule: services/calling_hours.py.
     calling_hours: Mapped[dict] = mapped_column(
-        JSONType, nullable=False, default=_calling_hours_default
+        JSONType, nullable=False, default=lambda: calling_hours_every_day(time(9), time(20))
     )
     # Days after completion before the follow-up call; None: the work type's or the default.
     call_delay_days: Mapped[int | None]

@@ -62,7 +62,7 @@ from console.operator.forms import (
 )
 from console.phones import readable_phone
 from console.scripts import rendering
-from console.services import audit
+from console.services import audit, calling_hours
 from console.services.calls import pauses as operator_state
 from console.services.calls import stats as call_stats
 from console.services.calls import tasks as calls
@@ -270,7 +270,7 @@ def _call_context(task: CallTask, *, answers=None, check=False, outcome_form=Non
             (p.e164, readable_phone(p.e164)) for p in task.customer.phones if p.e164 != phone
         ],
         "client_time": format_time(local_now, "short", locale=locale),
-        "calling_hours_ok": calls.within_calling_hours(client, now),
+        "calling_hours_ok": calling_hours.within(client, now),
         "amount": format_currency(order.amount, client.currency, locale=locale),
         "lease_seconds": _lease_left(task, now),
         "saved_ago": (

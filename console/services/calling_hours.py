@@ -268,24 +268,3 @@ def grouped(calling_hours) -> list[tuple[int, int, Window | None]]:
         else:
             runs.append((weekday, weekday, window))
     return runs
-
-
-def single_window(calling_hours) -> tuple[time, time]:
-    """The older one-window-for-every-day form (``calling_hours_start`` / ``_end``) closest to
-    a weekly one: the window most days have (the earliest such day's on a tie). Round the clock
-    is equal ends; an end past midnight is earlier than the start, as that form reads it."""
-    week = parse_week(calling_hours)
-    if not week:
-        raise ValueError("no calls on any day has no single-window form")
-    counts: dict[Window, int] = {}
-    for weekday in sorted(week):
-        counts[week[weekday]] = counts.get(week[weekday], 0) + 1
-    window = max(counts, key=counts.get)  # first seen wins a tie: dicts keep insertion order
-    if window.round_the_clock or window.end - window.start == DAY:
-        return time(0, 0), time(0, 0)
-
-    def as_time(seconds: int) -> time:
-        seconds %= DAY
-        return time(seconds // 3600, seconds % 3600 // 60)
-
-    return as_time(window.start), as_time(window.end)

@@ -211,7 +211,6 @@ def _checked(values: ClientValues) -> dict:
             _l("Working-time deadlines need working hours on at least one day."),
             "working_hours",
         )
-    start, end = calling_hours.single_window(week)
     return {
         "key": key,
         "name": values.name.strip(),
@@ -225,9 +224,6 @@ def _checked(values: ClientValues) -> dict:
         "qc_contact_phone": phone_e164(values.qc_contact_phone, values.country),
         "calling_hours": week,
         "working_hours": working,
-        # The single window the claim still reads, kept in step (calling_hours.single_window).
-        "calling_hours_start": start,
-        "calling_hours_end": end,
     }
 
 

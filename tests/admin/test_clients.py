@@ -4,7 +4,7 @@ audited; admins only."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -106,8 +106,6 @@ def test_admin_adds_a_client_with_hours_per_weekday_and_a_holiday(client, db, ad
     assert added.name == "Brightwell Motors"
     assert (added.country, added.currency, added.timezone) == ("GB", "GBP", "Europe/London")
     assert added.calling_hours == WEEK
-    # The single window the claim still reads: the one most days have.
-    assert (added.calling_hours_start, added.calling_hours_end) == (time(9), time(20))
     assert added.sla_working_time_only is True
     assert added.working_hours["0"] == ["08:00", "18:00"] and added.working_hours["5"] is None
     assert added.call_delay_days == 7

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from console.models import CallAttempt, CallEvent, CallTask, Client, Role, utcnow
+from console.models.catalog import calling_hours_every_day
 from console.scripts.definition import normalise
 from console.services.scripts import library as script_service
 from tests.helpers import on_both_databases
@@ -47,8 +48,7 @@ def on_the_call_screen(db, client, login_as, make_order, make_user):
         key="acme",
         name="Acme Auto",
         timezone="Europe/Moscow",
-        calling_hours_start=time(0, 0),
-        calling_hours_end=time(0, 0),  # round the clock: tests run at any hour
+        calling_hours=calling_hours_every_day(time(0), time(0)),  # round the clock
     )
     db.session.add(acme)
     db.session.commit()

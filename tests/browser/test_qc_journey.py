@@ -27,6 +27,7 @@ from console.models import (
     WorkType,
     utcnow,
 )
+from console.models.catalog import calling_hours_every_day
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.journeys import CSRF_ON, question, sign_in
 from tests.qc import complaint_fixtures
@@ -48,8 +49,7 @@ def call_due(db, runner, make_order):
         key="garage",
         name="Garage-Service",
         timezone="Europe/Moscow",
-        calling_hours_start=time(0, 0),
-        calling_hours_end=time(0, 0),
+        calling_hours=calling_hours_every_day(time(0), time(0)),  # round the clock
     )
     oil = WorkType(key="oil", name="Oil change and diagnostics")
     orlov = Technician(name="S. Orlov", client=garage)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from console.models import CallTask, Client, Role, utcnow
+from console.models.catalog import calling_hours_every_day
 from console.scripts.definition import normalise
 from console.services.scripts import library as script_service
 
@@ -83,7 +84,7 @@ def operator(make_user):
 @pytest.fixture
 def client_hours(db):
     def set_hours(client: Client, start: time, end: time):
-        client.calling_hours_start, client.calling_hours_end = start, end
+        client.calling_hours = calling_hours_every_day(start, end)
         db.session.commit()
 
     return set_hours

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from console.models import CallTask, Client, Role, utcnow
+from console.models.catalog import calling_hours_every_day
 from tests.conftest import on_both_databases
 
 
@@ -22,8 +23,7 @@ def test_a_nul_byte_in_an_autosaved_comment_is_a_400_the_call_screen_can_show(
             key="acme",
             name="Acme Auto",
             timezone="Europe/Moscow",
-            calling_hours_start=time(0, 0),
-            calling_hours_end=time(0, 0),  # round the clock: tests run at any hour
+            calling_hours=calling_hours_every_day(time(0), time(0)),  # round the clock
         )
     )
     db.session.commit()

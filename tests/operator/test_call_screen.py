@@ -25,6 +25,7 @@ from console.models import (
     TaskStatus,
     utcnow,
 )
+from console.models.catalog import calling_hours_every_day
 from console.services.calls import tasks as calls
 from tests.conftest import PASSWORD
 
@@ -38,8 +39,7 @@ def acme(db):
         key="acme",
         name="Acme Auto",
         timezone="Europe/Moscow",
-        calling_hours_start=time(0, 0),
-        calling_hours_end=time(0, 0),  # equal to the start: round the clock
+        calling_hours=calling_hours_every_day(time(0), time(0)),  # round the clock
     )
     db.session.add(client)
     db.session.commit()
@@ -717,8 +717,7 @@ def test_the_call_screen_shows_the_customers_local_time(client, db, login_as, an
         key="vl",
         name="Vladivostok Motors",
         timezone="Asia/Vladivostok",
-        calling_hours_start=time(0, 0),
-        calling_hours_end=time(0, 0),  # equal to the start: round the clock
+        calling_hours=calling_hours_every_day(time(0), time(0)),  # round the clock
     )
     db.session.add(vladivostok)
     db.session.commit()

@@ -14,6 +14,7 @@ from datetime import time, timedelta
 import pytest
 
 from console.models import CallTask, Client, Customer, CustomerPhone, Role, utcnow
+from console.models.catalog import calling_hours_every_day
 from console.scripts.definition import normalise, to_yaml
 from console.services.scripts import library as script_service
 from tests.conftest import PASSWORD
@@ -26,8 +27,7 @@ def round_the_clock(key: str, name: str) -> Client:
         key=key,
         name=name,
         timezone="Europe/Moscow",
-        calling_hours_start=time(0, 0),
-        calling_hours_end=time(0, 0),
+        calling_hours=calling_hours_every_day(time(0), time(0)),  # round the clock
     )
 
 

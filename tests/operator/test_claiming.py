@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from console.models import CallAttempt, CallOutcome, CallTask, Client, Role, TaskStatus
+from console.models import (
+    CallAttempt,
+    CallOutcome,
+    CallTask,
+    Client,
+    ClientHoliday,
+    Role,
+    TaskStatus,
+)
 from console.services.calls import tasks as calls
 from tests.helpers import on_both_databases
 from tests.operator.conftest import NOON_MOSCOW
@@ -172,19 +180,18 @@ def test_when_nothing_is_due_the_operator_learns_when_the_next_call_is(db, make_
     assert calls.next_due_at(operator, now=noon) == NOON_MOSCOW + timedelta(days=3)
 
 
-def test_calling_hours_can_run_round_the_clock_or_past_midnight(db):
-    from console.models import Client
-
-    shop = Client(
-        key="late",
-        name="Late",
-        timezone="Europe/Moscow",
-        calling_hours_start=time(18, 0),
-        calling_hours_end=time(2, 0),
+def test_no_call_is_handed_out_on_a_clients_holiday_or_closed_day(db, make_task, operator):
+    task = make_task(due_at=NOON_MOSCOW - timedelta(hours=2))
+    client = task.client
+    client.holidays.append(ClientHoliday(day=date(2026, 11, 20), name="Shop closed"))
+    db.session.commit()
+    assert calls.claim_next_call(operator, now=NOON_MOSCOW) is None  # Friday 20 Nov: a holiday
+    # The next morning it is a Saturday; with Saturdays closed the call waits for Monday.
+    client.calling_hours = {str(d): ["09:00", "20:00"] for d in range(5)}
+    db.session.commit()
+    saturday_noon = NOON_MOSCOW + timedelta(days=1)
+    assert calls.claim_next_call(operator, now=saturday_noon) is None
+    assert calls.next_due_at(operator, now=saturday_noon) == datetime(
+        2026, 11, 23, 6, 0, tzinfo=UTC
     )
-    at = lambda h: datetime(2026, 11, 20, h, 30, tzinfo=UTC)  # noqa: E731  Moscow = UTC+3
-    assert calls.within_calling_hours(shop, at(20))  # 23:30 local
-    assert calls.within_calling_hours(shop, at(22))  # 01:30 local
-    assert not calls.within_calling_hours(shop, at(9))  # 12:30 local
-    shop.calling_hours_end = shop.calling_hours_start
-    assert calls.within_calling_hours(shop, at(9))
+    assert calls.claim_next_call(operator, now=NOON_MOSCOW + timedelta(days=3)).id == task.id

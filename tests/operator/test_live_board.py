@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from console.models import PauseReason, Role, utcnow
+from console.models.catalog import calling_hours_every_day
 from console.services.calls import pauses as operator_state
 from console.services.calls import tasks as calls
 
@@ -16,8 +17,7 @@ def test_live_board_shows_states_time_in_state_and_queues(
     for _ in range(3):
         make_task(due_at=utcnow() - timedelta(hours=1))
     task = make_task(due_at=utcnow() - timedelta(minutes=5))
-    task.client.calling_hours_start = task.client.calling_hours_start.replace(hour=0, minute=0)
-    task.client.calling_hours_end = task.client.calling_hours_start  # round the clock
+    task.client.calling_hours = calling_hours_every_day(time(0), time(0))  # round the clock
     db.session.commit()
     calls.claim_next_call(on_call)
     operator_state.pause(paused, PauseReason.TRAINING, now=utcnow() - timedelta(minutes=12))

@@ -23,6 +23,7 @@ from console.models import (
     Role,
     utcnow,
 )
+from console.models.catalog import calling_hours_every_day
 
 pytest_plugins = ["tests.qc.fake_endpoints"]  # webhook, refused_port
 
@@ -42,8 +43,7 @@ def round_the_clock(db):
         key="acme",
         name="Acme Auto",
         timezone="Europe/Moscow",
-        calling_hours_start=time(0, 0),
-        calling_hours_end=time(0, 0),
+        calling_hours=calling_hours_every_day(time(0), time(0)),  # round the clock
     )
     db.session.add(client)
     db.session.commit()

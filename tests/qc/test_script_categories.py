@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from console.models import CallTask, Client, Complaint, Role, utcnow
+from console.models.catalog import calling_hours_every_day
 from console.services.complaints import intake as complaint_intake
 from console.services.scripts import library as script_service
 from tests.conftest import PASSWORD
@@ -43,8 +44,7 @@ def due_task(db, make_order, published_in_the_constructor):
             key="acme",
             name="Acme Auto",
             timezone="Europe/Moscow",
-            calling_hours_start=time(0, 0),
-            calling_hours_end=time(0, 0),  # round the clock: the test runs at any hour
+            calling_hours=calling_hours_every_day(time(0), time(0)),  # round the clock
         )
     )
     db.session.commit()

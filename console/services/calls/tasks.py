@@ -15,7 +15,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Integer, Select, bindparam, func, or_, select, update
@@ -36,7 +35,7 @@ from console.models import (
     utcnow,
 )
 from console.models.base import UTCDateTime
-from console.services import audit, customers
+from console.services import audit, calling_hours, customers
 from console.services.scripts.library import select_for
 
 TEMPORARY = (CallOutcome.NO_ANSWER, CallOutcome.BUSY, CallOutcome.VOICEMAIL)
@@ -57,29 +56,6 @@ def lease_length() -> timedelta:
 
 
 # --- calling hours -------------------------------------------------------------------------
-
-
-def within_calling_hours(client: Client, now: datetime) -> bool:
-    """Inside the client's local calling hours; equal start and end mean round the clock, and
-    an end before the start means the hours run past midnight."""
-    start, end = client.calling_hours_start, client.calling_hours_end
-    local = now.astimezone(ZoneInfo(client.timezone)).time()
-    if start == end:
-        return True
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end
-
-
-def open_client_ids(now: datetime) -> list[int]:
-    """Clients whose customers may be called now (their local calling hours). Reads only the
-    columns that decide it: this runs on every claim."""
-    rows = db.session.execute(
-        select(
-            Client.id, Client.timezone, Client.calling_hours_start, Client.calling_hours_end
-        ).where(Client.active.is_(True))
-    )
-    return [row.id for row in rows if within_calling_hours(row, now)]
 
 
 # --- claiming ------------------------------------------------------------------------------
@@ -168,7 +144,7 @@ def claim_next_call(user: User, now: datetime | None = None) -> CallTask | None:
         held = db.session.scalar(select(CallTask.id).where(*_holds(user.id, now)))
         if held is not None:
             return load_for_screen(held)
-        open_ids = open_client_ids(now)
+        open_ids = calling_hours.open_client_ids(now)
         if not open_ids:
             return None
         found = db.session.scalar(
@@ -375,23 +351,6 @@ def _mark_do_not_call(task: CallTask, user: User, now: datetime) -> None:
     audit.record("customer.do_not_call", actor=user, entity=customer)
 
 
-def next_opening(client: Client, now: datetime) -> datetime:
-    """When the client's calling hours next open (now, if they are open)."""
-    if within_calling_hours(client, now):
-        return now
-    zone = ZoneInfo(client.timezone)
-    local = now.astimezone(zone)
-    opening = local.replace(
-        hour=client.calling_hours_start.hour,
-        minute=client.calling_hours_start.minute,
-        second=0,
-        microsecond=0,
-    )
-    if opening <= local:
-        opening += timedelta(days=1)
-    return opening.astimezone(now.tzinfo)
-
-
 def next_due_at(user: User, now: datetime | None = None) -> datetime | None:
     """When this operator can next get a call: the next task falling due, or the next opening
     of calling hours for a client whose calls are waiting ("No calls due now; next at 09:00")."""
@@ -404,8 +363,10 @@ def next_due_at(user: User, now: datetime | None = None) -> datetime | None:
         .scalar_subquery()
     )
     rows = db.session.execute(select(Client, earliest).where(Client.active.is_(True))).all()
-    times = [next_opening(client, max(due, now)) for client, due in rows if due is not None]
-    return min(times, default=None)
+    times = [
+        calling_hours.next_opening(client, max(due, now)) for client, due in rows if due is not None
+    ]
+    return min((t for t in times if t is not None), default=None)
 
 
 @dataclass(frozen=True)
