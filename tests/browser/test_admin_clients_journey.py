@@ -4,9 +4,7 @@ for accessibility violations."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,27 +12,9 @@ from sqlalchemy import select
 
 from console.models import Client, Role, WorkType
 from tests.browser.conftest import SCREENSHOTS, screenshot
-from tests.browser.journeys import CSRF_ON, sign_in
-from tests.conftest import service_missing
+from tests.browser.journeys import CSRF_ON, assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def assert_accessible(page) -> None:
-    """No axe-core violations (WCAG 2.1 A and AA, and axe's best practices) on the page as it
-    is now; axe runs through the debugging protocol, which the page's CSP does not govern."""
-    if not AXE.exists():
-        service_missing("axe-core", "run `npm ci` (a dev dependency in package.json)")
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
-    result = page.evaluate("async () => await axe.run(document)")
-    violations = [
-        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-    ]
-    assert violations == [], json.dumps(violations, indent=1, ensure_ascii=False)
 
 
 @CSRF_ON
