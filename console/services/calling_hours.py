@@ -25,10 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from console.extensions import db
 from console.models import Client, ClientHoliday
@@ -216,18 +215,6 @@ def _first_instant(day: date, second: int, tz: ZoneInfo) -> datetime:
 # --- the claim's question: whose customers may be called now --------------------------------
 
 
-@cache
-def _clients_statement():
-    return select(Client.id, Client.timezone, Client.calling_hours).where(Client.active.is_(True))
-
-
-@cache
-def _holidays_statement():
-    return select(ClientHoliday.client_id, ClientHoliday.day).where(
-        ClientHoliday.day.between(bindparam("first"), bindparam("last"))
-    )
-
-
 def open_client_ids(now: datetime) -> list[int]:
     """Active clients whose calling hours are open at ``now``: the SQL-friendly form of
     :func:`within` for the claim. Two statements of plain columns (no ORM objects): the active
@@ -238,13 +225,17 @@ def open_client_ids(now: datetime) -> list[int]:
     today = now.date()
     holidays: dict[int, set[date]] = {}
     rows = connection.execute(
-        _holidays_statement(), {"first": today - timedelta(days=2), "last": today + timedelta(1)}
+        select(ClientHoliday.client_id, ClientHoliday.day).where(
+            ClientHoliday.day.between(today - timedelta(days=2), today + timedelta(days=1))
+        )
     )
     for client_id, day in rows:
         holidays.setdefault(client_id, set()).add(day)
     return [
         row.id
-        for row in connection.execute(_clients_statement())
+        for row in connection.execute(
+            select(Client.id, Client.timezone, Client.calling_hours).where(Client.active.is_(True))
+        )
         if within(Rules.from_values(row.timezone, row.calling_hours, holidays.get(row.id, ())), now)
     ]
 
