@@ -1,7 +1,7 @@
 import email_validator
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
     EmailField,
@@ -91,6 +91,17 @@ class TechnicianForm(FlaskForm):
         ]
 
 
+# What the technicians' import reads (``services.orders.files``, as the order import does).
+TECHNICIAN_FILE_EXTENSIONS = ("csv", "xlsx")
+
+
 class TechnicianImportForm(FlaskForm):
-    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a file."))])
+    file = FileField(
+        _l("CSV or XLSX file"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(TECHNICIAN_FILE_EXTENSIONS, _l("Choose a CSV or XLSX file.")),
+        ],
+        render_kw={"accept": ",".join(f".{e}" for e in TECHNICIAN_FILE_EXTENSIONS)},
+    )
     submit = SubmitField(_l("Import"))

@@ -1,7 +1,7 @@
 """Technicians for admins: the list with its filters (client, role, status, a name), who is
 blocked (anti-poaching, DOMAIN.md 003) or under review, what was charged to them, the orders
-that still arrived while blocked; adding and editing one, importing many from a CSV file
-(``services.technicians``); lifting a block, with the reason
+that still arrived while blocked; adding and editing one, importing many from a CSV or XLSX
+file (``services.technicians``); lifting a block, with the reason
 (``services.complaints.poaching.unblock_technician``: admins only). Blocking itself is QC's
 decision and is not offered here."""
 
@@ -167,7 +167,7 @@ def technician_import():
     report = None
     status = 200
     if form.validate_on_submit():
-        report = technician_service.import_technicians_csv(form.file.data.read(), by=current_user)
+        report = technician_service.import_technicians_file(form.file.data.read(), by=current_user)
         db.session.commit()
     elif form.is_submitted():
         status = 422

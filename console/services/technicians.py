@@ -1,6 +1,7 @@
 """Technicians: who can be held responsible for a client's job, blocking one (DOMAIN.md, 003:
 no new orders; shown as blocked everywhere) and the complaint that did it; the admin's list of
-technicians with its filters; adding and editing one, and importing many from a CSV file.
+technicians with its filters; adding and editing one, and importing many from a CSV or XLSX
+file.
 
 The anti-poaching steps that lead to a block, and lifting it, are
 ``services.complaints.poaching``: a technician's status is QC's decision, never a field of the
@@ -15,9 +16,8 @@ record keeps their client: moving them would move that history to another compan
 
 from __future__ import annotations
 
-import csv
-import io
 import math
+import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -46,6 +46,7 @@ from console.models import (
 )
 from console.services import audit
 from console.services.complaints.status import OPEN
+from console.services.orders import files
 
 CANDIDATES_SHOWN = 500
 
@@ -446,7 +447,7 @@ def _apply(technician: Technician, values: dict, *, by: User | None, source: str
     return changed
 
 
-# --- CSV import ---------------------------------------------------------------------------------
+# --- import from a file -------------------------------------------------------------------------
 
 IMPORT_COLUMNS = ("name", "external_id", "client", "role", "phone")
 REQUIRED_IMPORT_COLUMNS = ("name", "external_id", "client")
@@ -454,12 +455,14 @@ REQUIRED_IMPORT_COLUMNS = ("name", "external_id", "client")
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    line: int  # in the file, the header being line 1
+    line: int | None  # in the file, the header being line 1 (the sheet's row); None: the file
     field: str | None  # the column, or None for the whole row / file
     message: str
 
     def __str__(self) -> str:
         args = {"line": self.line, "field": self.field, "message": self.message}
+        if self.line is None:
+            return str(self.message)
         if self.field:
             return _("line %(line)s, %(field)s: %(message)s", **args)
         return _("line %(line)s: %(message)s", **args)
@@ -478,44 +481,49 @@ class TechnicianImport:
         return not self.errors
 
 
-def import_technicians_csv(data: bytes, *, by: User | None) -> TechnicianImport:
-    """Add or update the technicians of a CSV file (UTF-8, with or without a BOM; comma,
-    semicolon or tab separated; header on line 1 with the columns ``IMPORT_COLUMNS``).
+def import_technicians_file(data: bytes, *, by: User | None) -> TechnicianImport:
+    """Add or update the technicians of a CSV or XLSX file, read as an order file is
+    (``services.orders.files``: UTF-8 with or without a BOM, Windows-1251 or UTF-16; comma,
+    semicolon or tab separated; an XLSX's first sheet), its header with the columns
+    ``IMPORT_COLUMNS``.
 
     A row is a technician by (client, external_id): ``client`` is a client's key, empty for an
     independent master. One already stored is updated where the file differs, or skipped when
     it does not, so a file can be imported again. Columns left out of the header (``role``,
-    ``phone``) are left as they are; an empty ``role`` is a mechanic. Every bad row is reported
-    by line and field while the good rows go in. Nothing is committed: the caller does."""
+    ``phone``) are left as they are; an empty ``role`` is a mechanic. Every bad row (a value
+    the rules refuse, a quote never closed) is reported by line and field while the good rows
+    go in. Nothing is committed: the caller does."""
     report = TechnicianImport()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.errors.append(
-            RowError(1, None, _l('the file is not UTF-8 text: save it as "CSV UTF-8"'))
-        )
-        return report
-    if "\x00" in text:
-        report.errors.append(RowError(1, None, _l("the file is not a text file")))
-        return report
-    stream = io.StringIO(text, newline="")
-    try:
-        dialect = csv.Sniffer().sniff(text.partition("\n")[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    # csv.reader, not DictReader: it yields blank lines too, so every row knows its line.
-    reader = csv.reader(stream, dialect=dialect)
-    header = [name.strip().lower() for name in next(reader, [])]
+    # The reader streams from a path: the upload goes to a temporary file, removed on the way out.
+    with tempfile.NamedTemporaryFile(prefix="qc-technicians-") as upload:
+        upload.write(data)
+        upload.flush()
+        try:
+            table = files.open_table(upload.name)
+        except files.FileRefused as exc:
+            report.errors.append(RowError(None, None, exc.args[0]))
+            return report
+        with table:
+            _import_table(table, report, by=by)
+    return report
+
+
+def _import_table(table: files.TableFile, report: TechnicianImport, *, by: User | None) -> None:
+    header = [name.lower() for name in table.headers]
     missing = [c for c in REQUIRED_IMPORT_COLUMNS if c not in header]
     unknown = [c for c in header if c not in IMPORT_COLUMNS]
     if missing:
         report.errors.append(
-            RowError(1, None, _l("missing columns: %(names)s", names=", ".join(missing)))
+            RowError(
+                table.header_line,
+                None,
+                _l("missing columns: %(names)s", names=", ".join(missing)),
+            )
         )
     if unknown:
         report.errors.append(
             RowError(
-                1,
+                table.header_line,
                 None,
                 _l(
                     "unknown columns: %(names)s (known: %(known)s)",
@@ -525,32 +533,27 @@ def import_technicians_csv(data: bytes, *, by: User | None) -> TechnicianImport:
             )
         )
     if report.errors:
-        return report
+        return
 
     clients: dict[str, Client | None] = {}
     seen: dict[tuple[int | None, str], int] = {}
-    line = reader.line_num
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
+    for record in table.records():  # blank lines left out; a quoted value may span lines
+        if record.error:
             report.rejected_rows += 1
-            report.errors.append(RowError(reader.line_num, None, str(exc)))
-            break
-        start, line = line + 1, reader.line_num  # a quoted value may span lines
+            report.errors.append(RowError(record.line, None, record.error))
+            continue
+        row = [files.cell_text(value) for value in record.values]
         if not any(value.strip() for value in row):
-            continue  # a blank line
+            continue  # an XLSX row of blank cells
         if len(row) > len(header):
             report.rejected_rows += 1
-            report.errors.append(RowError(start, None, _l("more values than columns")))
+            report.errors.append(RowError(record.line, None, _l("more values than columns")))
             continue
         values = dict(zip(header, row, strict=False))  # missing values at the end are blank
-        errors = _import_row(values, header, report, clients, seen, line=start, by=by)
+        errors = _import_row(values, header, report, clients, seen, line=record.line, by=by)
         if errors:
             report.rejected_rows += 1
-            report.errors.extend(RowError(start, f, m) for f, m in errors.items())
+            report.errors.extend(RowError(record.line, f, m) for f, m in errors.items())
     audit.record(
         "technicians.imported",
         actor=by,
@@ -561,7 +564,6 @@ def import_technicians_csv(data: bytes, *, by: User | None) -> TechnicianImport:
             "rejected_rows": report.rejected_rows,
         },
     )
-    return report
 
 
 def _import_row(row, header, report, clients, seen, *, line: int, by) -> dict:

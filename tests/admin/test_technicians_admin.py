@@ -1,6 +1,7 @@
-"""Admin → Technicians: adding and editing one with field errors, the list's filters, a CSV
-import with a bad row (reported by line and field, the good rows in, a second upload adding
-nothing twice), the rules that protect running work, and who may do it."""
+"""Admin → Technicians: adding and editing one with field errors, the list's filters, an import
+from CSV (UTF-8 or Windows-1251) or XLSX with bad rows (reported by line and field, the good
+rows in, a second upload adding nothing twice), the rules that protect running work, and who
+may do it."""
 
 from __future__ import annotations
 
@@ -236,7 +237,7 @@ def test_the_list_pages(db, shops):
     assert last.page == 3 and [r.technician.name for r in last.rows] == ["Tech 004"]
 
 
-# --- CSV import -----------------------------------------------------------------------------
+# --- import from a file --------------------------------------------------------------------
 
 CSV = (
     "name,external_id,client,role,phone\n"
@@ -302,17 +303,78 @@ def test_csv_import_reports_bad_rows_by_line_and_field_and_imports_the_rest(
 
 
 def test_csv_import_refuses_a_file_it_cannot_read(db, client, admin, shops):
-    html = upload(client, "name,external_id,client\nСергей,1,garage\n".encode("cp1251")).get_data(
-        as_text=True
-    )
-    assert "line 1: the file is not UTF-8 text" in html
+    # Byte 0x98 is neither UTF-8 nor a Windows-1251 letter.
+    html = upload(client, b"name,external_id,client\n\x98\x98,1,garage\n").get_data(as_text=True)
+    assert "the file is neither UTF-8 nor Windows-1251 text" in html
     html = upload(client, b"name,client\nX,garage\n").get_data(as_text=True)
     assert "line 1: missing columns: external_id" in html
     html = upload(client, b"name,external_id,client,shoe_size\nX,1,,44\n").get_data(as_text=True)
     assert "unknown columns: shoe_size" in html
+    response = upload(client, b"name,external_id,client\nX,1,\n", name="technicians.xls")
+    assert response.status_code == 422
+    assert "Choose a CSV or XLSX file." in response.get_data(as_text=True)
     assert technicians(db) == []
     response = client.post("/admin/technicians/import", data={})
     assert response.status_code == 422 and "Choose a file." in response.get_data(as_text=True)
+
+
+def test_a_windows_1251_file_with_semicolons_imports_cyrillic_names(db, client, admin, shops):
+    content = (
+        "name;external_id;client;role;phone\r\n"
+        "Сергей Ёлкин;ГС-01;garage;shop_master;8 912 345-67-89\r\n"
+        "Пётр Иванов;ГС-02;garage;;\r\n"
+        "Безымянный;ГС-03;нет-такого;;\r\n"  # line 4: no such client
+    )
+    html = upload(client, content.encode("cp1251")).get_data(as_text=True)
+    assert "2 technicians added" in html and "1 row rejected" in html
+    assert "line 4, client: no client with the key нет-такого" in html
+    stored = {t.external_id: t for t in technicians(db)}
+    assert set(stored) == {"ГС-01", "ГС-02"}
+    assert stored["ГС-01"].name == "Сергей Ёлкин"
+    assert stored["ГС-01"].role == TechnicianRole.SHOP_MASTER
+    assert stored["ГС-01"].phone == "+79123456789"
+    assert stored["ГС-02"].name == "Пётр Иванов"
+
+
+def test_an_xlsx_file_of_technicians_imports_with_bad_rows_by_sheet_row(db, client, admin, shops):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Name", "External_ID", "Client", "Role", "Phone"])
+    sheet.append(["Сергей Орлов", 1001, "garage", "shop_master", 79123456789])  # numbers
+    sheet.append([None, None, None, None, None])  # row 3: blank
+    sheet.append(["Tom Baker", "BW-7", "bright", None, "07911 123456"])
+    sheet.append(["Nobody", 1002, "garage", "boss", None])  # row 5: bad role
+    sheet.append(["Ivan Master", 7.0, None, None, None])  # an independent master, id 7
+    content = io.BytesIO()
+    book.save(content)
+
+    html = upload(client, content.getvalue(), name="Technicians.XLSX").get_data(as_text=True)
+    assert "3 technicians added" in html and "1 row rejected" in html
+    assert "line 5, role: boss is not a role" in html
+    stored = {t.external_id: t for t in technicians(db)}
+    assert set(stored) == {"1001", "BW-7", "7"}
+    assert stored["1001"].name == "Сергей Орлов"
+    assert stored["1001"].role == TechnicianRole.SHOP_MASTER
+    assert stored["1001"].phone == "+79123456789"
+    assert stored["BW-7"].phone == "+447911123456"
+    assert stored["7"].client_id is None
+
+
+def test_a_quote_never_closed_is_reported_on_its_line_and_the_next_rows_go_in(
+    db, client, admin, shops
+):
+    content = (
+        "name,external_id,client\n"
+        "A,1,garage\n"
+        '"B,2,garage\n'  # line 3: the quote is never closed
+        "C,3,garage\n"
+        "D,4,garage\n"
+    )
+    html = upload(client, content.encode()).get_data(as_text=True)
+    assert "line 3: a quote (&#34;) is not closed" in html
+    assert "3 technicians added" in html and "1 row rejected" in html
+    assert sorted(t.name for t in technicians(db)) == ["A", "C", "D"]
 
 
 def test_csv_import_a_technician_twice_in_one_file_and_blank_lines(db, client, admin, shops):

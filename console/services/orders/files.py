@@ -1,5 +1,6 @@
-"""Reading an order file: CSV (UTF-8 with or without a BOM, Windows-1251, UTF-16 as Excel's
-"Unicode text"; comma, semicolon or tab) or XLSX (the first sheet).
+"""Reading an uploaded table, an order file or the technicians' import: CSV (UTF-8 with or
+without a BOM, Windows-1251, UTF-16 as Excel's "Unicode text"; comma, semicolon or tab) or XLSX
+(the first sheet).
 
 ``open_table(path)`` gives the header (the first line that is not blank) and the records after
 it, each with its line in the file (the header being line 1; for XLSX, the sheet row), so every
@@ -92,7 +93,7 @@ def is_xlsx(path: Path) -> bool:
 
 
 def open_table(path: Path | str, *, encoding: str | None = None) -> TableFile:
-    """Open an order file (CSV or XLSX, told apart by its first bytes). ``encoding``: a CSV
+    """Open a table file (CSV or XLSX, told apart by its first bytes). ``encoding``: a CSV
     file's encoding when it is already known (detected on upload), else detected now."""
     path = Path(path)
     if is_xlsx(path):
@@ -289,16 +290,35 @@ def cell_value(value):
     return str(value)
 
 
+def cell_text(value) -> str:
+    """A record's value as text: a CSV value as it is; a spreadsheet's empty cell is "", its
+    1234.0 "1234" (a number or a phone typed as a number), a date "2024-05-01 00:00"."""
+    if value is None:
+        return ""
+    if type(value) is str:
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    return str(value)
+
+
 def _open_xlsx(path: Path) -> TableFile:
     # Imported here: openpyxl is heavy and only spreadsheets need it.
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     _check_zip(path)
+    # Given the open file, not its path: openpyxl refuses a path whose name does not end in
+    # ".xlsx", and an upload is read from a temporary file named without it.
+    file = open(path, "rb")  # noqa: SIM115 - closed by the TableFile
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile):
+        file.close()
         raise FileRefused(_l("the file is not a readable XLSX spreadsheet")) from None
+    closing = [book.close, file.close]
     try:
         sheet = book.worksheets[0]
         declared = sheet.max_row  # from the file's own dimension: an estimate
@@ -316,10 +336,12 @@ def _open_xlsx(path: Path) -> TableFile:
         while headers and headers[-1] == str(_l("column %(n)s", n=len(headers))):
             headers.pop()  # trailing empty header cells
     except FileRefused:
-        book.close()
+        for close in closing:
+            close()
         raise
     except Exception:
-        book.close()
+        for close in closing:
+            close()
         raise FileRefused(_l("the file is not a readable XLSX spreadsheet")) from None
 
     def records() -> Iterator[Record]:
@@ -333,4 +355,4 @@ def _open_xlsx(path: Path) -> TableFile:
                 yield Record(number, values)
 
     estimate = max(0, declared - line) if declared else None
-    return TableFile("xlsx", headers, line, estimate, None, None, records(), _close=[book.close])
+    return TableFile("xlsx", headers, line, estimate, None, None, records(), _close=closing)
