@@ -1,13 +1,18 @@
 """Admin → Clients and Work types (issue 12 "Self-serve setup"): list, add, edit, deactivate
 and reactivate clients, their holidays; list, add and edit work types. The rules and the audit
-are ``services.clients``'; each request commits once."""
+are ``services.clients``'; each request commits once (``_submit``: the steps of every form
+here)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from console.access import roles_required
 from console.admin import bp
@@ -33,6 +38,43 @@ def _defaults() -> dict:
     return {"default_delay": current_app.config["CALL_DELAY_DAYS"]}
 
 
+class Done(NamedTuple):
+    """What a form's step did: the message to flash, and the page to go to."""
+
+    message: str
+    to: str
+    category: str = "success"
+
+
+def _saved(changed, message: str, to: str) -> Done:
+    """An edit's outcome: ``message`` when it changed something, else "Nothing changed."."""
+    return Done(message, to) if changed else Done(_("Nothing changed."), to, "info")
+
+
+def _submit(
+    form: FlaskForm,
+    step: Callable[[], Done],
+    *,
+    page: Callable[[], str],
+    refuse: Callable[[CatalogRefused], None] | None = None,
+):
+    """The steps of every form here: validate the posted form, run the service's ``step``,
+    commit once, flash what it did and go where it says (303). A refusal of the service is
+    rolled back and put on its field (``refuse``, else the form's own ``refuse``); the form is
+    then shown again by ``page``, as it is with its own errors (422), or on a GET (200)."""
+    if form.validate_on_submit():
+        try:
+            done = step()
+        except CatalogRefused as error:
+            db.session.rollback()
+            (refuse or form.refuse)(error)
+        else:
+            db.session.commit()
+            flash(done.message, done.category)
+            return redirect(done.to, 303)
+    return page(), 422 if request.method == "POST" else 200
+
+
 # --- clients --------------------------------------------------------------------------------
 
 
@@ -53,18 +95,15 @@ def clients():
 @roles_required(Role.ADMIN)
 def client_new():
     form = ClientForm(data=new_client_data() if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            client = client_service.create_client(form.values(), by=current_user)
-        except CatalogRefused as error:
-            db.session.rollback()
-            form.refuse(error)
-        else:
-            db.session.commit()
-            flash(_("Client %(name)s added. Add its holidays here.", name=client.name), "success")
-            return redirect(url_for("admin.client_edit", client_id=client.id), 303)
-    status = 422 if request.method == "POST" else 200
-    return _form_page(form, client=None), status
+
+    def create() -> Done:
+        client = client_service.create_client(form.values(), by=current_user)
+        return Done(
+            _("Client %(name)s added. Add its holidays here.", name=client.name),
+            url_for("admin.client_edit", client_id=client.id),
+        )
+
+    return _submit(form, create, page=lambda: _form_page(form, client=None))
 
 
 @bp.route("/clients/<int:client_id>", methods=["GET", "POST"])
@@ -75,21 +114,16 @@ def client_edit(client_id: int):
         data=initial_data(client) if request.method == "GET" else None,
         current_zone=client.timezone,
     )
-    if form.validate_on_submit():
-        try:
-            changed = client_service.update_client(client, form.values(), by=current_user)
-        except CatalogRefused as error:
-            db.session.rollback()
-            form.refuse(error)
-        else:
-            db.session.commit()
-            if changed:
-                flash(_("Client %(name)s saved.", name=client.name), "success")
-            else:
-                flash(_("Nothing changed."), "info")
-            return redirect(url_for("admin.client_edit", client_id=client.id), 303)
-    status = 422 if request.method == "POST" else 200
-    return _form_page(form, client=client), status
+
+    def update() -> Done:
+        changed = client_service.update_client(client, form.values(), by=current_user)
+        return _saved(
+            changed,
+            _("Client %(name)s saved.", name=client.name),
+            url_for("admin.client_edit", client_id=client.id),
+        )
+
+    return _submit(form, update, page=lambda: _form_page(form, client=client))
 
 
 def _form_page(form: ClientForm, *, client: Client | None, **extra) -> str:
@@ -115,9 +149,9 @@ def _form_page(form: ClientForm, *, client: Client | None, **extra) -> str:
     return render_template("admin/clients/form.html", **context)
 
 
-def _client_page(client: Client, *, status: int, **extra):
+def _client_page(client: Client, **extra) -> str:
     form = ClientForm(formdata=None, data=initial_data(client), current_zone=client.timezone)
-    return _form_page(form, client=client, **extra), status
+    return _form_page(form, client=client, **extra)
 
 
 def _holidays_of(client: Client) -> str:
@@ -129,21 +163,19 @@ def _holidays_of(client: Client) -> str:
 def client_holiday_add(client_id: int):
     client = db.get_or_404(Client, client_id)
     holiday_form = HolidayForm(prefix="holiday")
-    if holiday_form.validate_on_submit():
-        try:
-            holiday = client_service.add_holiday(
-                client, holiday_form.day.data, holiday_form.name.data, by=current_user
-            )
-        except CatalogRefused as error:
-            db.session.rollback()
-            holiday_form.day.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Holiday %(day)s added.", day=holiday.day.isoformat()), "success")
-            return redirect(
-                url_for("admin.client_edit", client_id=client.id, _anchor="holidays"), 303
-            )
-    return _client_page(client, status=422, holiday_form=holiday_form)
+
+    def add() -> Done:
+        holiday = client_service.add_holiday(
+            client, holiday_form.day.data, holiday_form.name.data, by=current_user
+        )
+        return Done(_("Holiday %(day)s added.", day=holiday.day.isoformat()), _holidays_of(client))
+
+    return _submit(
+        holiday_form,
+        add,
+        page=lambda: _client_page(client, holiday_form=holiday_form),
+        refuse=lambda error: holiday_form.day.errors.append(error.message),
+    )
 
 
 @bp.post("/clients/<int:client_id>/holidays/<int:holiday_id>/remove")
@@ -171,7 +203,7 @@ def client_set_active(client_id: int, state: str):
         client_service.set_client_active(client, state == "on", by=current_user)
     except ClientBusy as error:
         db.session.rollback()
-        return _client_page(client, status=409, refusal=error.message)
+        return _client_page(client, refusal=error.message), 409
     db.session.commit()
     if state == "on":
         flash(_("%(name)s is active again: its customers are called.", name=client.name), "success")
@@ -190,9 +222,8 @@ def client_cancel_calls(client_id: int):
     cancel_form = CancelCallsForm(prefix="cancel")
     if not cancel_form.validate_on_submit():
         work = client_service.open_work(client)
-        return _client_page(
-            client, status=422, cancel_form=cancel_form, refusal=work.message() if work else None
-        )
+        refusal = work.message() if work else None
+        return _client_page(client, cancel_form=cancel_form, refusal=refusal), 422
     count = client_service.cancel_pending_calls(client, by=current_user, now=utcnow())
     db.session.commit()
     flash(
@@ -209,25 +240,22 @@ def client_cancel_calls(client_id: int):
 @roles_required(Role.ADMIN)
 def work_types():
     form = WorkTypeForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            work_type = client_service.create_work_type(form.values(), by=current_user)
-        except CatalogRefused as error:
-            db.session.rollback()
-            form.refuse(error)
-        else:
-            db.session.commit()
-            flash(_("Work type %(name)s added.", name=work_type.name), "success")
-            return redirect(url_for("admin.work_types"), 303)
-    if request.method == "POST":
-        status = 422
-    return render_template(
-        "admin/clients/work_types.html",
-        rows=client_service.work_types_overview(),
-        form=form,
-        **_defaults(),
-    ), status
+
+    def create() -> Done:
+        work_type = client_service.create_work_type(form.values(), by=current_user)
+        return Done(
+            _("Work type %(name)s added.", name=work_type.name), url_for("admin.work_types")
+        )
+
+    def page() -> str:
+        return render_template(
+            "admin/clients/work_types.html",
+            rows=client_service.work_types_overview(),
+            form=form,
+            **_defaults(),
+        )
+
+    return _submit(form, create, page=page)
 
 
 @bp.route("/work-types/<int:work_type_id>", methods=["GET", "POST"])
@@ -235,24 +263,22 @@ def work_types():
 def work_type_edit(work_type_id: int):
     work_type = db.get_or_404(WorkType, work_type_id)
     form = WorkTypeForm(obj=work_type if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            changed = client_service.update_work_type(work_type, form.values(), by=current_user)
-        except CatalogRefused as error:
-            db.session.rollback()
-            form.refuse(error)
-        else:
-            db.session.commit()
-            if changed:
-                flash(_("Work type %(name)s saved.", name=work_type.name), "success")
-            else:
-                flash(_("Nothing changed."), "info")
-            return redirect(url_for("admin.work_types"), 303)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "admin/clients/work_type.html",
-        work_type=work_type,
-        form=form,
-        scripts=client_service.scripts_for(work_type=work_type),
-        **_defaults(),
-    ), status
+
+    def update() -> Done:
+        changed = client_service.update_work_type(work_type, form.values(), by=current_user)
+        return _saved(
+            changed,
+            _("Work type %(name)s saved.", name=work_type.name),
+            url_for("admin.work_types"),
+        )
+
+    def page() -> str:
+        return render_template(
+            "admin/clients/work_type.html",
+            work_type=work_type,
+            form=form,
+            scripts=client_service.scripts_for(work_type=work_type),
+            **_defaults(),
+        )
+
+    return _submit(form, update, page=page)
