@@ -130,6 +130,7 @@ def add_complaints(url: str, wanted: int) -> dict:
         Validity,
         WorkType,
     )
+    from console.services.complaints import sla
 
     started = time.perf_counter()
     app = make_app(url)
@@ -196,70 +197,79 @@ def add_complaints(url: str, wanted: int) -> dict:
                     min(answered + timedelta(hours=rng.randrange(2, 96)), now) if finished else None
                 )
                 assigned = status != ComplaintStatus.NEW and rng.random() < 0.9
-                rows.append(
-                    {
-                        "kind": ComplaintKind.POACHING
-                        if category == "poaching"
-                        else ComplaintKind.COMPLAINT,
-                        "category": category,
-                        "source": ComplaintSource.MANUAL
-                        if rng.random() < 0.1
-                        else ComplaintSource.CALL,
-                        "status": status,
-                        "summary": None,
-                        "order_id": o.id,
-                        "client_id": o.client_id,
-                        "customer_id": o.customer_id,
-                        "technician_id": o.technician_id,
-                        "snapshot": {
-                            "order": {
-                                "id": o.id,
-                                "external_id": o.external_id,
-                                "completed_at": completed.isoformat(),
-                                "amount": str(o.amount),
-                                "currency": client.currency,
-                                "description": o.description,
-                                "qc_breakin_advice": None,
-                                "qc_declined_repairs": None,
-                            },
-                            "client": {"id": client.id, "key": client.key, "name": client.name},
-                            "customer": {
-                                "id": o.customer_id,
-                                "name": o.customer_name,
-                                "phones": [o.phone] if o.phone else [],
-                                "order_phone": o.phone,
-                            },
-                            "work_type": {"key": o.work_key, "name": o.work_name},
-                            "technician": {"id": o.technician_id, "name": o.technician_name}
-                            if o.technician_id
-                            else None,
-                            "answers": [
-                                {"question": "How satisfied are you?", "answer": "Not satisfied"}
-                            ],
+                row = {
+                    "kind": ComplaintKind.POACHING
+                    if category == "poaching"
+                    else ComplaintKind.COMPLAINT,
+                    "category": category,
+                    "source": ComplaintSource.MANUAL
+                    if rng.random() < 0.1
+                    else ComplaintSource.CALL,
+                    "status": status,
+                    "summary": None,
+                    "order_id": o.id,
+                    "client_id": o.client_id,
+                    "customer_id": o.customer_id,
+                    "technician_id": o.technician_id,
+                    "snapshot": {
+                        "order": {
+                            "id": o.id,
+                            "external_id": o.external_id,
+                            "completed_at": completed.isoformat(),
+                            "amount": str(o.amount),
+                            "currency": client.currency,
+                            "description": o.description,
+                            "qc_breakin_advice": None,
+                            "qc_declined_repairs": None,
                         },
-                        "created_at": created,
-                        "assignee_id": rng.choice(qc_ids) if assigned else None,
-                        "first_answer_due_at": answer_due,
-                        "first_answered_at": answered,
-                        "resolution_due_at": created + timedelta(days=3),
-                        "resolved_at": resolved,
-                        "closed_at": (
-                            min(resolved + timedelta(hours=rng.randrange(1, 48)), now)
-                            if status == ComplaintStatus.CLOSED
-                            else None
-                        ),
-                        "sla_paused_at": (
-                            now - timedelta(hours=rng.randrange(1, 48))
-                            if status == ComplaintStatus.WAITING_CUSTOMER
-                            else None
-                        ),
-                        "validity": (
-                            (Validity.VALID if rng.random() < 0.6 else Validity.INVALID)
-                            if finished
-                            else None
-                        ),
-                    }
+                        "client": {"id": client.id, "key": client.key, "name": client.name},
+                        "customer": {
+                            "id": o.customer_id,
+                            "name": o.customer_name,
+                            "phones": [o.phone] if o.phone else [],
+                            "order_phone": o.phone,
+                        },
+                        "work_type": {"key": o.work_key, "name": o.work_name},
+                        "technician": {"id": o.technician_id, "name": o.technician_name}
+                        if o.technician_id
+                        else None,
+                        "answers": [
+                            {"question": "How satisfied are you?", "answer": "Not satisfied"}
+                        ],
+                    },
+                    "created_at": created,
+                    "assignee_id": rng.choice(qc_ids) if assigned else None,
+                    "first_answer_due_at": answer_due,
+                    "first_answered_at": answered,
+                    "resolution_due_at": created + timedelta(days=3),
+                    "resolved_at": resolved,
+                    "closed_at": (
+                        min(resolved + timedelta(hours=rng.randrange(1, 48)), now)
+                        if status == ComplaintStatus.CLOSED
+                        else None
+                    ),
+                    "sla_paused_at": (
+                        now - timedelta(hours=rng.randrange(1, 48))
+                        if status == ComplaintStatus.WAITING_CUSTOMER
+                        else None
+                    ),
+                    "validity": (
+                        (Validity.VALID if rng.random() < 0.6 else Validity.INVALID)
+                        if finished
+                        else None
+                    ),
+                }
+                # Where it stands by the deadline rule: the ORM writes it, a direct insert must.
+                row["deadline_at"], row["deadline_rank"] = sla.deadline_order_of(
+                    status,
+                    answer_due,
+                    answered,
+                    row["resolution_due_at"],
+                    resolved,
+                    row["sla_paused_at"],
+                    now,
                 )
+                rows.append(row)
                 made += 1
                 if len(rows) >= BATCH:
                     db.session.execute(sa.insert(Complaint.__table__), rows)

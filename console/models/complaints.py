@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.extensions import db
@@ -51,9 +51,10 @@ class Complaint(db.Model):
         Index("ix_complaints_client_created", "client_id", "created_at"),
         Index("ix_complaints_status_answer_due", "status", "first_answer_due_at"),
         Index("ix_complaints_kind_status", "kind", "status"),
-        # The QC inbox (console.services.complaints.inbox). The open complaints with every
-        # field its filters, counts and deadline order read, so that neither touches the
-        # rows; the archive by number (status, then id) and every status by age.
+        # The QC inbox (console.services.complaints.inbox): the open complaints with every
+        # field its filters and counts read, so that the counts never touch the rows; every
+        # status in deadline order, by number (status, then id) and by age; the overdue and
+        # due-soon ones by their running deadline.
         Index(
             "ix_complaints_inbox",
             "status",
@@ -61,13 +62,11 @@ class Complaint(db.Model):
             "client_id",
             "assignee_id",
             "kind",
-            "first_answer_due_at",
-            "first_answered_at",
-            "resolution_due_at",
-            "resolved_at",
-            "sla_paused_at",
+            "deadline_at",
             "id",
         ),
+        Index("ix_complaints_deadline_rank", "deadline_rank", "id"),
+        Index("ix_complaints_deadline_at", "deadline_at"),
         Index("ix_complaints_status_id", "status", "id"),
         Index("ix_complaints_created", "created_at", "id"),
     )
@@ -102,6 +101,12 @@ class Complaint(db.Model):
     # Set while the complaint waits for the customer: the clocks stand still
     # (console.services.complaints.sla).
     sla_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the complaint stands among the others, derived from the six columns above on every
+    # insert and update by the deadline rule (``console.services.complaints.sla.deadline_order``):
+    # the next deadline while its clock runs (NULL when finished, resolved or paused), and the
+    # whole number the inbox sorts by deadline with.
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline_rank: Mapped[int] = mapped_column(BigInteger, nullable=False)
     # Deadline warnings sent (before the due time) and escalations (after it), one per deadline.
     answer_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answer_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

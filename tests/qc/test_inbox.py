@@ -22,6 +22,7 @@ from console.models import (
 )
 from console.services.complaints import inbox as inbox_queries
 from console.services.complaints import opening as complaints
+from console.services.complaints import sla
 from console.services.complaints.inbox import InboxFilter
 from tests.helpers import on_both_databases
 
@@ -199,27 +200,36 @@ def test_sorting_by_number_and_age(client, qc, make_complaint):
 
 
 def _bulk(db, n: int, order, **fields) -> list[int]:
-    """``n`` complaints inserted directly (fast), oldest first."""
+    """``n`` complaints inserted directly (fast), oldest first, with where they stand by the
+    deadline rule (the ORM writes it; a direct insert must)."""
     rows = []
     for k in range(n):
         created = NOW - timedelta(minutes=10 * (n - k))
-        rows.append(
-            {
-                "kind": ComplaintKind.COMPLAINT,
-                "category": "quality",
-                "source": ComplaintSource.CALL,
-                "status": ComplaintStatus.NEW,
-                "order_id": order.id,
-                "client_id": order.client_id,
-                "customer_id": order.customer_id,
-                "technician_id": order.technician_id,
-                "snapshot": {},
-                "created_at": created,
-                "first_answer_due_at": created + timedelta(hours=12),
-                "resolution_due_at": created + timedelta(days=3),
-                **fields,
-            }
+        row = {
+            "kind": ComplaintKind.COMPLAINT,
+            "category": "quality",
+            "source": ComplaintSource.CALL,
+            "status": ComplaintStatus.NEW,
+            "order_id": order.id,
+            "client_id": order.client_id,
+            "customer_id": order.customer_id,
+            "technician_id": order.technician_id,
+            "snapshot": {},
+            "created_at": created,
+            "first_answer_due_at": created + timedelta(hours=12),
+            "resolution_due_at": created + timedelta(days=3),
+            **fields,
+        }
+        row["deadline_at"], row["deadline_rank"] = sla.deadline_order_of(
+            row["status"],
+            row["first_answer_due_at"],
+            row.get("first_answered_at"),
+            row["resolution_due_at"],
+            row.get("resolved_at"),
+            row.get("sla_paused_at"),
+            NOW,
         )
+        rows.append(row)
     db.session.execute(sa.insert(Complaint), rows)
     db.session.commit()
     return list(db.session.scalars(sa.select(Complaint.id).order_by(Complaint.id)))

@@ -15,9 +15,10 @@ from console.models import (
     ComplaintSource,
     ComplaintStatus,
     Customer,
+    Role,
 )
 from console.services.complaints import inbox as inbox_queries
-from console.services.complaints import sla
+from console.services.complaints import sla, workflow
 from console.services.complaints.inbox import InboxFilter
 from tests.helpers import on_both_databases
 
@@ -206,6 +207,40 @@ def test_the_deadline_order_puts_paused_ones_by_the_time_they_will_have_left(db,
         InboxFilter(status="all", sort="-deadline"), me_id=None, now=NOW
     )
     assert [c.id for c in newest_first.items] == list(reversed(expected))
+
+
+@on_both_databases
+def test_the_deadline_order_and_filters_follow_each_step_of_the_work(db, add_complaint, make_user):
+    """Where a complaint stands is kept with it: waiting for the customer takes it out of the
+    overdue ones and after every running clock, the customer's return puts it back, and the
+    first answer moves it on to its resolution deadline."""
+    qc = make_user(Role.QC)
+    late = add_complaint(first_answer_due_at=NOW - timedelta(hours=1))
+    soon = add_complaint(first_answer_due_at=NOW + timedelta(hours=1))
+    later = add_complaint(first_answer_due_at=NOW + timedelta(hours=2))
+
+    def by_deadline(deadline=None):
+        f = InboxFilter(status="open", deadline=deadline)
+        return [c.id for c in inbox_queries.inbox_page(f, me_id=None, now=NOW).items]
+
+    assert by_deadline() == [late.id, soon.id, later.id]
+    assert by_deadline("overdue") == [late.id]
+
+    workflow.wait_for_customer(late, by=qc, now=NOW)
+    db.session.commit()
+    assert by_deadline() == [soon.id, later.id, late.id]
+    assert by_deadline("overdue") == []
+
+    workflow.resume(late, by=qc, now=NOW)
+    db.session.commit()
+    assert by_deadline() == [late.id, soon.id, later.id]
+    assert by_deadline("overdue") == [late.id]
+
+    assert soon.id in by_deadline("due_soon")
+    workflow.log_contact(soon, summary="Called back", by=qc, now=NOW)
+    db.session.commit()
+    assert by_deadline() == [late.id, later.id, soon.id]  # now due in three days
+    assert soon.id not in by_deadline("due_soon")
 
 
 @on_both_databases

@@ -144,5 +144,5 @@ def overdue_complaints(*, now: datetime, client: Client | None = None, limit: in
     query = select(Complaint).where(sla.overdue_sql(now))
     if client is not None:
         query = query.where(Complaint.client_id == client.id)
-    due = sla.next_deadline_sql()
-    return list(db.session.scalars(query.order_by(due, Complaint.id).limit(limit)))
+    order = (Complaint.deadline_at, Complaint.id)
+    return list(db.session.scalars(query.order_by(*order).limit(limit)))

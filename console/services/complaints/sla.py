@@ -18,14 +18,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from sqlalchemy import BigInteger, and_, case, func, literal
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import and_, event, literal
 
 from console.models import Complaint, ComplaintStatus
 from console.models.base import UTCDateTime, utcnow
 from console.models.catalog import DEFAULT_WORKING_HOURS
-from console.services.complaints.status import CLOCK_RUNS, OPEN, OPEN_VALUES
+from console.services.complaints.status import CLOCK_RUNS, OPEN_VALUES
 
 # How far to look for the next working day before deciding the calendar has none (a client
 # whose working hours are all empty): then calendar time is used, never an endless loop.
@@ -312,17 +310,68 @@ def deadline_state(complaint: Complaint, now: datetime | None = None) -> Deadlin
     return DeadlineState(state, which, due, left)
 
 
-# --- the same rule in SQL -----------------------------------------------------------------------
+# --- the same rule over many complaints ----------------------------------------------------------
 #
-# For queries over many complaints (the inbox, the deadline report): ``next_deadline_sql`` and
-# ``clock_runs_sql`` say in SQL what the functions of the same names above say in Python,
-# ``overdue_sql`` and ``due_soon_sql`` when ``deadline_state`` says OVERDUE or DUE_SOON, and
-# ``urgency_sql`` sorts by them. Nothing else defines the rule.
+# Every complaint carries where it stands (``deadline_at``, ``deadline_rank``), written by
+# :func:`deadline_order` on every insert and update, so that the inbox and the deadline report
+# filter and sort by indexed columns. ``overdue_sql`` and ``due_soon_sql`` are when
+# :func:`deadline_state` says OVERDUE or DUE_SOON; ``clock_runs_sql`` is :func:`clock_runs`.
+# Nothing else defines the rule.
+
+# Where paused deadlines and "no deadline" sort in ``deadline_rank`` (seconds since 1970):
+# after every running clock (the year 5000), and after everything (the end of the year 9999).
+PAUSED_BAND = 95_617_584_000
+NO_DEADLINE = 253_402_214_400
 
 
-def next_deadline_sql():
-    """:func:`next_deadline`'s due time as SQL over ``complaints`` (NULL when none)."""
-    return case((_unfinished_sql(), _pending_sql()))
+def deadline_order(complaint: Complaint, now: datetime) -> tuple[datetime | None, int]:
+    """``(deadline_at, deadline_rank)`` of a complaint: its next deadline while the clock runs
+    (else None), and how pressing that deadline is as a whole number to sort by, the smallest
+    first: a running clock by its due time (whole seconds since 1970); then, from
+    ``PAUSED_BAND`` on, a paused one by the time it will have left when its clock starts again
+    (as :func:`deadline_state`'s ``left``); then ``NO_DEADLINE``."""
+    return deadline_order_of(
+        complaint.status,
+        complaint.first_answer_due_at,
+        complaint.first_answered_at,
+        complaint.resolution_due_at,
+        complaint.resolved_at,
+        complaint.sla_paused_at,
+        now,
+    )
+
+
+def deadline_order_of(
+    status,
+    first_answer_due: datetime | None,
+    first_answered: datetime | None,
+    resolution_due: datetime | None,
+    resolved: datetime | None,
+    paused_at: datetime | None,
+    now: datetime,
+) -> tuple[datetime | None, int]:
+    """:func:`deadline_order` on plain column values, for rows written without the ORM."""
+    _which, due = next_deadline_of(
+        status, first_answer_due, first_answered, resolution_due, resolved
+    )
+    if due is None:
+        return None, NO_DEADLINE
+    if clock_runs(status, paused_at, resolved):
+        return due, _epoch_seconds(due)
+    paused_at = paused_at or now  # paused by status but never stamped: now
+    return None, PAUSED_BAND + _epoch_seconds(due) - _epoch_seconds(paused_at)
+
+
+def _epoch_seconds(moment: datetime) -> int:
+    return int(_utc(moment).timestamp())
+
+
+@event.listens_for(Complaint, "before_insert")
+@event.listens_for(Complaint, "before_update")
+def _keep_deadline_order(_mapper, _connection, complaint: Complaint) -> None:
+    if complaint.status is None:  # the column's default, applied only by the INSERT itself
+        complaint.status = Complaint.__table__.c.status.default.arg
+    complaint.deadline_at, complaint.deadline_rank = deadline_order(complaint, utcnow())
 
 
 def clock_runs_sql():
@@ -337,72 +386,18 @@ def clock_runs_sql():
 def overdue_sql(now: datetime):
     """:func:`deadline_state` is OVERDUE, as a SQL condition over ``complaints``: the clocks
     run and the next deadline has come."""
-    return and_(clock_runs_sql(), _pending_sql() <= _sql_time(now))
+    return Complaint.deadline_at <= _sql_time(now)
 
 
 def due_soon_sql(now: datetime):
     """:func:`deadline_state` is DUE_SOON, as a SQL condition over ``complaints``: the clocks
     run and the next deadline comes within ``due_soon_window``."""
-    due = _pending_sql()
     soon = now + due_soon_window()
-    return and_(clock_runs_sql(), due > _sql_time(now), due <= _sql_time(soon))
-
-
-def _unfinished_sql():
-    """Open and not resolved: a complaint that has a next deadline, if it has due times."""
-    return Complaint.status.in_(OPEN) & Complaint.resolved_at.is_(None)
-
-
-def _pending_sql():
-    """The due time that is next while the complaint is unfinished: the first answer's until it
-    is given, then the resolution's."""
-    c = Complaint
-    return case(
-        (c.first_answered_at.is_(None), func.coalesce(c.first_answer_due_at, c.resolution_due_at)),
-        else_=c.resolution_due_at,
-    )
-
-
-# Where paused deadlines and "no deadline" sort in :func:`urgency_sql` (seconds since 1970):
-# after every running clock (the year 5000), and after everything (the end of the year 9999).
-PAUSED_BAND = 95_617_584_000
-NO_DEADLINE = 253_402_214_400
-
-
-def urgency_sql(now: datetime):
-    """How pressing a complaint's next deadline is, as a whole number to sort by (the smallest
-    first): a running clock by its due time (whole seconds since 1970: deadlines in the same
-    second by number); then, from ``PAUSED_BAND`` on, a paused one by the time it will have
-    left when its clock starts again (measured at the pause, as :func:`deadline_state`'s
-    ``left``); then ``NO_DEADLINE``."""
-    due = _pending_sql()
-    paused_at = func.coalesce(Complaint.sla_paused_at, _sql_time(now))
-    return case(
-        (~_unfinished_sql() | due.is_(None), NO_DEADLINE),
-        (clock_runs_sql(), _EpochSeconds(due)),
-        else_=PAUSED_BAND + _EpochSeconds(due) - _EpochSeconds(paused_at),
-    )
+    return and_(Complaint.deadline_at > _sql_time(now), Complaint.deadline_at <= _sql_time(soon))
 
 
 def _sql_time(moment: datetime):
     return literal(_utc(moment), UTCDateTime)
-
-
-class _EpochSeconds(FunctionElement):
-    """Whole seconds since 1970 of a timestamp (the fraction dropped)."""
-
-    type = BigInteger()
-    inherit_cache = True
-
-
-@compiles(_EpochSeconds, "sqlite")
-def _epoch_seconds_sqlite(element, compiler, **kw):
-    return f"unixepoch({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_EpochSeconds)
-def _epoch_seconds(element, compiler, **kw):
-    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
 
 
 def duration_parts(value: timedelta) -> tuple[int, int, int]:

@@ -11,8 +11,8 @@ how many there are per filter value, all answered by the database along its inde
   bulk action.
 
 Deadlines follow ``console.services.complaints.sla``: its ``overdue_sql`` and ``due_soon_sql``
-are what the deadline filters and counts ask, its ``urgency_sql`` is the deadline order (the
-SQL forms of ``deadline_state``, beside it).
+are what the deadline filters and counts ask, and the deadline order is the ``deadline_rank``
+that its ``deadline_order`` keeps on every complaint.
 
 Callers import from the package (``from console.services.complaints.inbox import InboxFilter``).
 """

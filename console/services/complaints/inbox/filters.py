@@ -19,8 +19,8 @@ DEADLINE_CHOICES = ("overdue", "due_soon")
 SORT_CHOICES = ("deadline", "-deadline", "age", "-age", "number", "-number")
 DEFAULT_SORT = "deadline"
 
-# The largest sort key a cursor may carry (a BIGINT): by number a row id, by deadline
-# ``sla.urgency_sql``'s whole seconds.
+# The largest sort key a cursor may carry (a BIGINT): by number a row id, by deadline a
+# complaint's ``deadline_rank``.
 _MAX_KEY = 2**63 - 1
 
 

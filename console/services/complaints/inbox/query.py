@@ -7,10 +7,10 @@ and how many there are beside each filter value.
 * **Keyset pages**, never ``OFFSET``: a page is "the next 50 after this row" in the sort order
   (``Cursor``), so the 2,000th page costs what the first one does. By number the rows come
   along the primary key (``ix_complaints_status_id`` within chosen statuses), by age along
-  ``ix_complaints_created`` (``ix_complaints_status_created`` within chosen statuses). By
-  deadline (``sla.urgency_sql``) the open complaints are sorted from the covering index
-  ``ix_complaints_inbox`` (a few thousand on a desk that keeps up); finished ones have no
-  deadline and follow by number, along the primary key: one ``UNION ALL`` of the two.
+  ``ix_complaints_created`` (``ix_complaints_status_created`` within chosen statuses), by
+  deadline along ``ix_complaints_deadline_rank`` (the rank the deadline rule keeps on every
+  complaint: running clocks by due time, then paused ones, then those without a deadline by
+  number).
 * **Counts beside the filters** are of open complaints, in one statement (``_counts``): the open
   complaints grouped by their filter values (read from the covering index), then for each
   filter how many would show with each of its values, the other filters kept.
@@ -33,7 +33,6 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    true,
     tuple_,
     union_all,
 )
@@ -55,7 +54,7 @@ from console.models.base import UTCDateTime
 from console.services.complaints import sla
 from console.services.complaints.inbox.filters import Cursor, InboxFilter
 from console.services.complaints.inbox.search import Search, resolve_search
-from console.services.complaints.status import OPEN, OPEN_VALUES
+from console.services.complaints.status import OPEN
 
 PER_PAGE = 50
 COUNT_CAP = 10_000  # a total beyond it reads "10,000+"
@@ -335,32 +334,7 @@ def _in_order(f, me_id, now, search, cursor: Cursor | None, ascending: bool, lim
         return _walk(Complaint.id, where(), cursor, ascending, limit)
     if f.sort_name == "age":
         return _walk(Complaint.created_at, where(), cursor, ascending, limit)
-    # By deadline: the open complaints by urgency, then the finished ones (no deadline) by
-    # number, all in one order.
-    statuses = f.statuses()
-    parts = []
-    if statuses & OPEN_VALUES:
-        urgency = sla.urgency_sql(now)
-        parts.append(_walk(urgency, where(statuses & OPEN_VALUES), cursor, ascending, limit))
-    finished_after = _after_constant(sla.NO_DEADLINE, cursor, ascending)
-    if statuses - OPEN_VALUES and finished_after is not False:
-        none = literal(sla.NO_DEADLINE, BigInteger).label("key")
-        parts.append(
-            select(Complaint.id, none)
-            .where(*where(statuses - OPEN_VALUES), finished_after)
-            .order_by(*_order([Complaint.id], ascending))
-            .limit(limit)
-        )
-    if not parts:  # no status left to show
-        return select(Complaint.id, Complaint.id.label("key")).where(false())
-    if len(parts) == 1:
-        return parts[0]
-    both = union_all(*(select(p.c.id, p.c.key) for p in (q.subquery() for q in parts))).subquery()
-    return (
-        select(both.c.id, both.c.key)
-        .order_by(*_order([both.c.key, both.c.id], ascending))
-        .limit(limit)
-    )
+    return _walk(Complaint.deadline_rank, where(), cursor, ascending, limit)
 
 
 def _walk(key, where: list, cursor: Cursor | None, ascending: bool, limit: int):
@@ -383,16 +357,6 @@ def _walk(key, where: list, cursor: Cursor | None, ascending: bool, limit: int):
 
 def _order(columns, ascending: bool) -> list:
     return [c.asc() if ascending else c.desc() for c in columns]
-
-
-def _after_constant(value: int, cursor: Cursor | None, ascending: bool):
-    """Which rows whose sort key is ``value`` come after ``cursor``: a condition on their id,
-    ``true()`` for all, False for none."""
-    if cursor is None:
-        return true()
-    if cursor.key == value:
-        return Complaint.id > cursor.id if ascending else Complaint.id < cursor.id
-    return true() if (value > cursor.key) == ascending else False
 
 
 def _load(ids: list[int]) -> list[Complaint]:
