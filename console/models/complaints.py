@@ -37,6 +37,10 @@ class Validity(StrEnum):
     INVALID = "invalid"
 
 
+def _created_at(context) -> datetime:
+    return context.get_current_parameters()["created_at"]
+
+
 class Complaint(db.Model):
     """``snapshot`` freezes the parent order as it was (customer, phones, vehicle or address, work
     type, technician, amount, dates, the answers given): later edits of the order don't rewrite
@@ -88,6 +92,12 @@ class Complaint(db.Model):
     response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))
     snapshot: Mapped[dict] = mapped_column(JSONType, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The time of its latest change: opened, or a line added to its timeline (every step of
+    # the work adds one: ``console.services.complaints.workflow.add_event``). Other systems
+    # sync by it (``GET /api/v1/complaints?updated_since=``).
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=_created_at, index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Triage.
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -2,9 +2,8 @@
 
 Pages are keyset pages in id order (``after`` the last id of the previous page), so a page
 costs the same wherever it is and nothing is skipped or repeated while complaints are added.
-``updated_since`` keeps the complaints changed since then: a complaint changes through the
-events of its timeline (every step of the workflow writes one), so its ``updated_at`` is its
-latest event's time (its creation when it has none). A client that syncs asks for
+``updated_since`` keeps the complaints changed since then (``Complaint.updated_at``: opened, or
+a line added to its timeline by a step of the work). A client that syncs asks for
 ``updated_since`` = the start of its previous sync and reads every page.
 
 Times are UTC, ISO 8601 with ``Z``; money is a decimal string.
@@ -15,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from console.extensions import db
@@ -23,7 +22,6 @@ from console.models import (
     Client,
     Complaint,
     ComplaintAction,
-    ComplaintEvent,
     ComplaintStatus,
 )
 
@@ -43,18 +41,8 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _updated_at():
-    latest_event = (
-        select(func.max(ComplaintEvent.at))
-        .where(ComplaintEvent.complaint_id == Complaint.id)
-        .correlate(Complaint)
-        .scalar_subquery()
-    )
-    return func.coalesce(latest_event, Complaint.created_at)
-
-
 def _query():
-    return select(Complaint, _updated_at().label("updated_at")).options(
+    return select(Complaint).options(
         joinedload(Complaint.client),
         joinedload(Complaint.customer),
         joinedload(Complaint.order),
@@ -85,19 +73,16 @@ def complaints_page(
         client_id = select(Client.id).where(Client.key == client_key).scalar_subquery()
         query = query.where(Complaint.client_id == client_id)
     if updated_since is not None:
-        query = query.where(_updated_at() >= updated_since)
-    rows = db.session.execute(query.order_by(Complaint.id).limit(limit + 1)).unique().all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        [as_json(complaint, updated_at) for complaint, updated_at in rows],
-        rows[-1][0].id if more else None,
-    )
+        query = query.where(Complaint.updated_at >= updated_since)
+    found = db.session.scalars(query.order_by(Complaint.id).limit(limit + 1)).unique().all()
+    more = len(found) > limit
+    found = found[:limit]
+    return Page([as_json(complaint) for complaint in found], found[-1].id if more else None)
 
 
 def one(complaint_id: int) -> dict | None:
-    row = db.session.execute(_query().where(Complaint.id == complaint_id)).unique().first()
-    return as_json(*row) if row is not None else None
+    found = db.session.scalars(_query().where(Complaint.id == complaint_id)).unique().first()
+    return as_json(found) if found is not None else None
 
 
 def _technician(technician) -> dict | None:
@@ -106,7 +91,7 @@ def _technician(technician) -> dict | None:
     return {"id": technician.id, "external_id": technician.external_id, "name": technician.name}
 
 
-def as_json(complaint: Complaint, updated_at: datetime | None = None) -> dict:
+def as_json(complaint: Complaint) -> dict:
     snapshot = complaint.snapshot or {}
     order = complaint.order
     customer = complaint.customer
@@ -130,7 +115,7 @@ def as_json(complaint: Complaint, updated_at: datetime | None = None) -> dict:
         "assignee": complaint.assignee.name if complaint.assignee is not None else None,
         "department": complaint.department,
         "created_at": iso(complaint.created_at),
-        "updated_at": iso(updated_at or complaint.created_at),
+        "updated_at": iso(complaint.updated_at),
         "first_answer_due_at": iso(complaint.first_answer_due_at),
         "first_answered_at": iso(complaint.first_answered_at),
         "resolution_due_at": iso(complaint.resolution_due_at),

@@ -49,6 +49,8 @@ def add_event(
         data=data,
     )
     db.session.add(event)
+    if complaint.updated_at is None or complaint.updated_at < now:
+        complaint.updated_at = now
     return event
 
 
