@@ -5,9 +5,10 @@ Built once and cached:
 
 * SQLite: ``bench/.data/bench-<key>.db``, the pristine file. Each run works on a copy
   (``work-sqlite-<pid>.db``), because claiming and submitting use up tasks.
-* PostgreSQL: database ``qc_bench_o<orders>_t<tasks>`` (pristine; a ``bench_meta`` table holds
-  its key). Each run works on ``qc_bench_run_<pid>``, created from it with
-  ``CREATE DATABASE ... TEMPLATE`` and dropped at the end.
+* PostgreSQL: database ``qc_bench_o<orders>_t<tasks>_<schema hash>`` (pristine; a
+  ``bench_meta`` table holds its key), so that two versions of the schema (before and after a
+  change, measured in one run) each keep theirs. Each run works on ``qc_bench_run_<pid>``,
+  created from it with ``CREATE DATABASE ... TEMPLATE`` and dropped at the end.
 
 The key names the sizes, the seed and a hash of the schema the models declare, so a model
 change (another engineer adding a column) rebuilds the data instead of benchmarking a stale one.
@@ -28,7 +29,7 @@ import sqlalchemy as sa
 
 from bench.common import DATA_DIR, OPERATOR_EMAIL, PASSWORD, PG_ADMIN_URL, ROOT, log, make_app
 
-PG_PREFIX = "qc_bench"  # pristine: qc_bench_o<orders>_t<tasks>
+PG_PREFIX = "qc_bench"  # pristine: qc_bench_o<orders>_t<tasks>_<schema hash>
 # Each run's own working copy, named for its process: two runs at once (two engineers, or the
 # load test beside a quick run) must not delete each other's.
 PG_WORK = f"qc_bench_run_{os.getpid()}"
@@ -293,7 +294,7 @@ def _pg_meta(name: str) -> dict:
 
 def postgres_dataset(orders: int, tasks: int) -> Dataset:
     key = dataset_key("postgresql", orders, tasks)
-    pristine = f"{PG_PREFIX}_o{orders}_t{tasks}"
+    pristine = f"{PG_PREFIX}_o{orders}_t{tasks}_{schema_hash('postgresql')}"
     building = f"{pristine}_building"
     admin = _pg_admin()
     generated = False
