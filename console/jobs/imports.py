@@ -1,9 +1,10 @@
 """Order imports in the background (``services.orders.imports``).
 
-``start`` hands a queued run to RQ when Redis is configured; without Redis it runs in a thread
-of this process, so the upload's request answers at once and the page shows the progress. A run
-whose job never started (Redis was down) or whose worker died is taken up by the periodic
-``take_up_waiting`` (its rows say where it stopped: nothing is lost, nothing is added twice).
+``start`` hands a queued run to RQ when Redis is configured; without Redis, or while Redis is
+unreachable, it runs in a thread of this process, so the upload's request answers at once and the
+page shows the progress (the admin is watching it: it must not wait for the queue to come back).
+A run whose job was lost or whose worker died is taken up by the periodic ``take_up_waiting``
+(its rows say where it stopped: nothing is lost, nothing is added twice).
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def start(run_id: int) -> None:
     """Run the import of a queued run in the background (after the caller's commit)."""
     app = current_app._get_current_object()
     if app.task_queue is not None:
-        jobs.enqueue(JOB, run_id, retries=0, timeout=TIMEOUT)
-        return
+        if jobs.enqueue(JOB, run_id, retries=0, timeout=TIMEOUT) is not None:
+            return
+        log.warning("import run %s runs in this process: the job queue is unreachable", run_id)
     if app.config.get("ORDER_IMPORT_INLINE"):  # tests: run it now, in this request
         jobs.run_inline(JOB, run_id)
         return

@@ -23,6 +23,7 @@ from console.models import (
     utcnow,
 )
 from console.services.orders import imports
+from tests.deployed import free_port
 from tests.orders.conftest import count, day
 
 RU_HEADER = "Номер заказа;Клиент;Телефон;Вид работ;Дата закрытия;Сумма;Примечание менеджера"
@@ -200,6 +201,23 @@ def test_without_redis_the_import_runs_in_a_thread_and_the_request_answers_at_on
         time.sleep(0.1)
     run = db.session.get(ImportRun, run_id)
     assert run.status == ImportStatus.DONE and run.created_count == 2
+
+
+@pytest.mark.parametrize(
+    "app_config", [{"ORDER_IMPORT_INLINE": True, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}]
+)
+def test_with_redis_unreachable_the_import_runs_in_this_process_instead_of_waiting(
+    client, login_as, garage, db, app_config
+):
+    """The admin is watching the progress bar: it once stayed at "waiting" until Redis came
+    back (gunicorn with REDIS_URL set and Redis down, tests/browser/test_production_setup.py)."""
+    login_as(Role.ADMIN)
+    upload(client, GOOD_AND_BAD, client_id=garage.id)
+    run_id = db.session.scalars(select(ImportRun.id)).one()
+    assert choose(client, run_id, SHOP_COLUMNS, client_id=garage.id).status_code == 302
+    db.session.rollback()
+    run = db.session.get(ImportRun, run_id)
+    assert (run.status, run.created_count, run.rejected_count) == (ImportStatus.DONE, 2, 1)
 
 
 class WorkerDied(BaseException):
