@@ -63,6 +63,23 @@ def page(browser, request):
     context.close()
 
 
+@pytest.fixture
+def tab(browser):
+    """A tab for a console deployed over TLS (tests/deployed.py): it accepts the test's own
+    certificate, as a browser told to trust it."""
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale="en-GB", ignore_https_errors=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    yield page
+    context.close()
+
+
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -15,9 +15,10 @@ CSRF_ON = pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 
 
 def sign_in(page, live_server, user, heading: str = "Calls") -> None:
-    """Sign in through the login form and wait for the user's home page (its h1)."""
+    """Sign in through the login form and wait for the user's home page (its h1). ``user``: a
+    User, or the email of one (a deployed console's people, seeded by tests/deployed.py)."""
     page.goto(live_server + "/login")
-    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Email").fill(user if isinstance(user, str) else user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()

@@ -15,8 +15,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.journeys import question
-from tests.conftest import PASSWORD
+from tests.browser.journeys import question, sign_in
 from tests.deployed import migrate, seed, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.deployed]
@@ -31,29 +30,6 @@ def production(tmp_path):
     people = seed(database_url, operators=1, qc=1, calls=2)
     with serve(tmp_path, database_url, tls=True, CONSOLE_ENV="production") as deployed:
         yield deployed, people
-
-
-@pytest.fixture
-def tab(browser):
-    """A tab that accepts the test's own certificate, as a browser told to trust it."""
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale="en-GB", ignore_https_errors=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.console_errors = errors
-    yield page
-    context.close()
-
-
-def sign_in(page, url: str, email: str, heading: str) -> None:
-    page.goto(url + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
 
 
 def test_production_over_https_saves_every_tick_and_qc_works_the_complaint(production, tab):
