@@ -189,6 +189,25 @@ def test_an_admin_makes_a_token_sees_it_once_and_revokes_it_after_confirming(cli
     assert audit_actions(db, "api_token.%") == ["api_token.created", "api_token.revoked"]
 
 
+@pytest.mark.parametrize(
+    ("locale", "hint"),
+    [
+        ("en", "Authorization: Bearer &lt;token&gt;."),
+        ("ru", "Authorization: Bearer &lt;токен&gt;."),
+    ],
+)
+def test_the_new_token_page_shows_the_header_with_its_placeholder(
+    client, login_as, make_user, locale, hint
+):
+    """ "<token>" in the hint is text to read: as a tag the browser showed "Bearer ."."""
+    login_as(make_user(Role.ADMIN, locale=locale))
+    html = client.post(
+        "/admin/api-tokens", data={"name": "Payroll", "scopes": ["complaints:read"]}
+    ).get_data(as_text=True)
+    assert hint in html
+    assert "<token>" not in html and "<токен>" not in html
+
+
 def test_the_admin_form_needs_a_name_and_a_scope(client, db, login_as):
     login_as(Role.ADMIN)
     response = client.post("/admin/api-tokens", data={"name": "", "scopes": []})
