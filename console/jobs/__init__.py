@@ -6,9 +6,13 @@ lost or failed job never loses a response or a complaint.
 
 Redis down is not an error for the web: ``enqueue`` then hands nothing over (a warning is logged
 once per outage, and Redis is left alone for ``REDIS_RETRY_SECONDS``). That must lose nothing: only
-work that rows can re-derive may be enqueued. Today the web enqueues no job at all: notification
-deliveries are rows that the periodic ``console.jobs.notifications.send_due`` sends once the
-queue runs again. A new kind of job must keep to that rule.
+work that rows can re-derive may be enqueued. The web enqueues one kind of job: an order import,
+started from the upload's request (``console.jobs.imports.start``) once its run is a committed
+row. When the queue is unreachable the import runs in a thread of the web process instead (the
+gunicorn worker that took the upload), and a run whose job was lost is taken up by the periodic
+``console.jobs.imports.take_up_waiting``. Notification deliveries are not enqueued by the web:
+they are rows that the periodic ``console.jobs.notifications.send_due`` sends once the queue runs
+again. A new kind of job must keep to that rule.
 """
 
 from __future__ import annotations
