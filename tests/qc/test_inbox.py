@@ -266,16 +266,15 @@ def test_keyset_pages_cover_every_complaint_once_in_every_sort(app, db, make_ord
     db.session.execute(
         sa.update(Complaint).where(Complaint.id.in_(ids[5:12])).values(created_at=same)
     )
-    db.session.execute(
-        sa.update(Complaint)
-        .where(Complaint.id.in_(ids[3:10]))
-        .values(status=ComplaintStatus.CLOSED, resolved_at=NOW, closed_at=NOW)
-    )
-    db.session.execute(
-        sa.update(Complaint)
-        .where(Complaint.id.in_(ids[14:16]))
-        .values(status=ComplaintStatus.WAITING_CUSTOMER, sla_paused_at=NOW)
-    )
+    # Through the ORM, as the workflow does: where each stands in the deadline order follows.
+    for complaint in db.session.scalars(sa.select(Complaint).where(Complaint.id.in_(ids[3:10]))):
+        complaint.status, complaint.resolved_at, complaint.closed_at = (
+            ComplaintStatus.CLOSED,
+            NOW,
+            NOW,
+        )
+    for complaint in db.session.scalars(sa.select(Complaint).where(Complaint.id.in_(ids[14:16]))):
+        complaint.status, complaint.sla_paused_at = ComplaintStatus.WAITING_CUSTOMER, NOW
     db.session.commit()
     closed = ids[3:10]
     expected = {"all": ids, "open": [i for i in ids if i not in closed], "closed": closed}
