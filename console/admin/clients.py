@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -227,7 +227,12 @@ def client_cancel_calls(client_id: int):
     count = client_service.cancel_pending_calls(client, by=current_user, now=utcnow())
     db.session.commit()
     flash(
-        ngettext("%(num)d pending call cancelled.", "%(num)d pending calls cancelled.", count),
+        ngettext(
+            "%(count)s pending call cancelled.",
+            "%(count)s pending calls cancelled.",
+            count,
+            count=format_number(count),
+        ),
         "success",
     )
     return redirect(url_for("admin.client_edit", client_id=client.id), 303)

@@ -28,7 +28,7 @@ from functools import cache
 import phonenumbers
 from babel.core import get_global
 from babel.numbers import list_currencies
-from flask_babel import LazyString, gettext, ngettext
+from flask_babel import LazyString, format_number, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -339,9 +339,17 @@ class OpenWork:
         return LazyString(self._message)
 
     def _message(self) -> str:
-        calls = ngettext("%(num)d call still to make", "%(num)d calls still to make", self.calls)
+        calls = ngettext(
+            "%(count)s call still to make",
+            "%(count)s calls still to make",
+            self.calls,
+            count=format_number(self.calls),
+        )
         complaints = ngettext(
-            "%(num)d open complaint", "%(num)d open complaints", self.open_complaints
+            "%(count)s open complaint",
+            "%(count)s open complaints",
+            self.open_complaints,
+            count=format_number(self.open_complaints),
         )
         if self.calls and self.open_complaints:
             return gettext(

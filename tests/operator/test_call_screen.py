@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from console.models import (
     CallOutcome,
@@ -19,6 +19,7 @@ from console.models import (
     Complaint,
     ComplaintKind,
     OperatorPause,
+    Order,
     PauseReason,
     Response,
     Role,
@@ -138,6 +139,43 @@ def test_next_call_claims_the_oldest_due_task_and_opens_it(client, db, login_as,
         assert label in html
     assert "Do not call" in html and "Submit" in html
     assert "call.js" in html
+
+
+def due_in_bulk(db, like: CallTask, n: int) -> None:
+    """``n`` more calls due as ``like`` is, each for an order of its own (one insert each)."""
+    order = like.order
+    same = {"client_id": order.client_id, "customer_id": order.customer_id}
+    db.session.execute(
+        insert(Order),
+        [
+            {
+                **same,
+                "external_id": f"BULK-{i}",
+                "work_type_id": order.work_type_id,
+                "amount": order.amount,
+                "completed_at": order.completed_at,
+            }
+            for i in range(n)
+        ],
+    )
+    bulk = select(Order.id).where(Order.external_id.like("BULK-%"))
+    db.session.execute(
+        insert(CallTask),
+        [{**same, "order_id": i, "due_at": like.due_at} for i in db.session.scalars(bulk)],
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [("en", "1,002</strong> calls are due now"), ("ru", "1\xa0002</strong> звонка нужно сделать")],
+)
+def test_the_count_due_is_written_as_the_operators_language_writes_numbers(
+    client, db, make_user, login_as, due_task, locale, shown
+):
+    due_in_bulk(db, due_task(), 1001)
+    login_as(make_user(Role.OPERATOR, locale=locale))
+    assert shown in page_text(client.get("/operator/"))
 
 
 def test_nothing_due_stays_on_the_start_page_with_the_next_time(

@@ -185,6 +185,29 @@ def test_the_progress_polls_until_the_run_is_done(client, login_as, garage, db):
     assert "1 of about 3 rows" in html
 
 
+@pytest.mark.parametrize(
+    ("locale", "rows_read", "download"),
+    [
+        ("en", "8,003 rows read", "Download the 1,001 rejected rows (CSV)"),
+        ("ru", "Прочитано 8\xa0003 строки", "Скачать 1\xa0001 отклонённую строку (CSV)"),
+    ],
+)
+def test_a_large_import_counts_its_rows_as_the_admins_language_writes_numbers(
+    client, make_user, login_as, garage, db, locale, rows_read, download
+):
+    login_as(make_user(Role.ADMIN, locale=locale))
+    upload(client, GOOD_AND_BAD, client_id=garage.id)
+    run = db.session.scalars(select(ImportRun)).one()
+    choose(client, run.id, SHOP_COLUMNS, client_id=garage.id)
+    # What a shop's year of orders leaves on the run (this file has three rows).
+    db.session.execute(
+        update(ImportRun).values(rows_done=8003, created_count=7002, rejected_count=1001)
+    )
+    db.session.commit()
+    html = client.get(f"/admin/orders/import/{run.id}").get_data(as_text=True)
+    assert rows_read in html and download in html
+
+
 @pytest.mark.parametrize("app_config", [{"ORDER_IMPORT_INLINE": False}])
 def test_without_redis_the_import_runs_in_a_thread_and_the_request_answers_at_once(
     client, login_as, garage, db, app_config
