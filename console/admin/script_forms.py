@@ -22,10 +22,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
     NumberRange,
+    Optional,
     Regexp,
     ValidationError,
 )
@@ -146,6 +148,17 @@ class QuestionForm(FlaskForm):
     note = TextAreaField(_l("Note (read after the question)"))
     scale_low_label = StringField(_l("Low end label"), validators=[Length(max=120)])
     scale_high_label = StringField(_l("High end label"), validators=[Length(max=120)])
+    role = SelectField(
+        _l("In the reports"),
+        choices=[
+            SelectChoice("", _l("No role")),
+            SelectChoice("recommend", _l("Recommend, 0–10 (NPS)")),
+            SelectChoice("satisfaction", _l("Satisfaction scale (CSAT)")),
+        ],
+        # A card without the field (the contacts question, a text question) keeps no role.
+        validate_choice=False,
+        validators=[Optional(), AnyOf(("recommend", "satisfaction"))],
+    )
 
     def set_show_if_choices(self, earlier, current_target, target_options):
         """``earlier``: the questions before this one, the only ones it may depend on; the
@@ -172,6 +185,7 @@ class QuestionForm(FlaskForm):
             "note": _blank_to_none(self.note.data),
             "scale_low_label": _blank_to_none(self.scale_low_label.data),
             "scale_high_label": _blank_to_none(self.scale_high_label.data),
+            "role": self.role.data or None,
         }
 
 

@@ -73,6 +73,7 @@ QUESTION_FIELD_OF = {
     "note": "note",
     "low_label": "scale_low_label",
     "high_label": "scale_high_label",
+    "role": "role",
     "options": "options",
 }
 OPTION_FIELD_OF = {

@@ -106,6 +106,9 @@ class Question(db.Model):
     # Labels of the ends of a scale ("not at all" ... "completely").
     scale_low_label: Mapped[str | None] = mapped_column(String(120))
     scale_high_label: Mapped[str | None] = mapped_column(String(120))
+    # What the reports read it as: "recommend" (a 0-10 question, NPS) or "satisfaction" (a
+    # scale whose top two options are "satisfied", CSAT); None for the rest.
+    role: Mapped[str | None] = mapped_column(String(16))
 
     version: Mapped[ScriptVersion] = relationship(back_populates="questions")
     options: Mapped[list[AnswerOption]] = relationship(

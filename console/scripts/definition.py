@@ -291,7 +291,31 @@ def _rule_problems(definition: dict) -> list[Problem]:
         options_of[key] = option_keys
         if key == CONTACTS_KEY:
             problems.extend(_contacts_problems(question, path))
+        problems.extend(_role_problems(question, path, option_keys))
     return problems
+
+
+def _role_problems(question: dict, path: Path_, option_keys: list[str]) -> list[Problem]:
+    """A "recommend" question is asked 0-10: its options are keyed 0 to 10 (NPS reads the key);
+    a "satisfaction" one has its options worst first, so the last two are "satisfied"."""
+    role = question.get("role")
+    if role == "recommend" and sorted(option_keys, key=str) != sorted(map(str, range(11)), key=str):
+        return [
+            Problem(
+                (*path, "role"),
+                "a recommend question has the options 0, 1, ... 10 (their keys), nothing else",
+            )
+        ]
+    if role == "satisfaction" and (
+        question["kind"] not in ("scale", "single") or len(option_keys) < 3
+    ):
+        return [
+            Problem(
+                (*path, "role"),
+                "a satisfaction question is a scale or single choice with at least 3 options",
+            )
+        ]
+    return []
 
 
 def _contacts_problems(question: dict, path: Path_) -> list[Problem]:
@@ -368,6 +392,9 @@ def _normal_question(q: dict) -> dict:
     if question_type(q["kind"]).labelled_ends:
         out["low_label"] = q.get("low_label") or None
         out["high_label"] = q.get("high_label") or None
+    # Only when set: a script without roles keeps its content hash (no new version on load).
+    if q.get("role"):
+        out["role"] = q["role"]
     return out
 
 
@@ -418,7 +445,7 @@ def to_yaml(definition: dict) -> str:
             item["show_if"] = q["show_if"]
         if q.get("note"):
             item["note"] = q["note"]
-        for end in ("low_label", "high_label"):
+        for end in ("low_label", "high_label", "role"):
             if q.get(end):
                 item[end] = q[end]
         if q["options"]:
@@ -457,7 +484,17 @@ def diff(old: dict | None, new: dict) -> list[str]:
 
 def _question_diff(key: str, old: dict, new: dict) -> list[str]:
     out = []
-    fields = ("text", "kind", "weight", "required", "show_if", "note", "low_label", "high_label")
+    fields = (
+        "text",
+        "kind",
+        "weight",
+        "required",
+        "show_if",
+        "note",
+        "low_label",
+        "high_label",
+        "role",
+    )
     for name in fields:
         if old.get(name) != new.get(name):
             if name in ("weight", "required", "kind"):

@@ -178,6 +178,8 @@ def _question_dict(q: Question) -> dict:
     if question_type(q.kind).labelled_ends:
         out["low_label"] = q.scale_low_label
         out["high_label"] = q.scale_high_label
+    if q.role:
+        out["role"] = q.role
     return out
 
 
@@ -198,6 +200,7 @@ def _fill_version(version: ScriptVersion, definition: dict) -> None:
             is_contacts=q["key"] == defn.CONTACTS_KEY,
             scale_low_label=q.get("low_label"),
             scale_high_label=q.get("high_label"),
+            role=q.get("role"),
         )
         for opos, o in enumerate(q["options"], start=1):
             question.options.append(
@@ -542,6 +545,7 @@ QUESTION_FIELDS = (
     "note",
     "scale_low_label",
     "scale_high_label",
+    "role",
 )
 CONTACTS_EDITABLE = {"text", "note"}
 

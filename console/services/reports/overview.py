@@ -1,0 +1,680 @@
+"""Reports → Overview: what the calls say about a period, each figure one grouped query.
+
+Every figure is counted by the database (grouped SQL, no loop over rows in Python) over the
+period's half-open UTC range ``[starts_at, ends_at)``, with the filters a supervisor chose:
+client, work type, technician (of the order) and operator (who made the call).
+
+**Buckets.** A chart's week starts on Monday 00:00 and its month on the 1st at 00:00, both in
+the viewer's time zone. The edges are computed in Python (``Period.weeks()``/``.months()``
+turned into UTC instants, so a daylight-saving change inside the period is exact) and the
+database puts each row in its bucket with one ``CASE`` over those edges. No date function of
+either database is needed: SQLite and PostgreSQL read the same SQL. The first and last bucket
+may be cut by the period (a week that starts before the 1st counts only the days inside).
+
+**Definitions** (the page says them too):
+
+* *dissatisfied customer*: a completed call whose response scored below ``DISSATISFIED_BELOW``
+  (60 of 100) or that opened a complaint (DOMAIN.md, 001: "summarise dissatisfaction");
+  the share is of all completed calls, the average score of the scored ones;
+* *complaints*: tickets of kind "complaint" opened in the period (merged duplicates not
+  counted again, poaching cases counted apart), by category and by the cause QC gave;
+* *top three problems*: the three most frequent complaint categories of the period (ties by
+  name), with their count in the previous period (``Period.previous()``) and the change;
+* *first-time fix*: of the orders completed in a month, the share not confirmed as a repeat
+  repair (DOMAIN.md, 000: the commission confirmed it);
+* *poaching per 1,000 calls*: poaching cases opened in a month per 1,000 completed calls of
+  that month (DOMAIN.md, 003);
+* *deadline compliance*: of the complaints opened in a week whose first-answer deadline is
+  settled (answered, or missed by now), the share answered within it (DOMAIN.md, 001: 12 h);
+* *operators*: dials (call attempts) started in the period; *calls per hour* is dials per
+  hour in which the operator dialled at least once; *contact rate* the share of dials where
+  the customer was reached (completed, refused, asked for a callback, or asked not to be
+  called); *completion rate* the share of dials that completed the survey; *average handle
+  time* the mean length of the completed calls; *callbacks kept* the share of callbacks the
+  operator promised, due in the period, that someone dialled no later than
+  ``CALLBACK_GRACE`` after the promised time;
+* *funnel*: the orders completed in the period → with a call task → reached at least once →
+  surveyed (a completed call) → with a complaint → every complaint finished (resolved or
+  closed); each conversion is of the step before. Orders belong to no operator: the funnel
+  and the first-time fix ignore the operator filter.
+* *NPS*: on questions marked "recommend (0–10)": % promoters (9–10) − % detractors (0–6);
+  *CSAT*: on questions marked "satisfaction scale": % of answers in the top two options.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Integer, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from console.extensions import db
+from console.models import (
+    AnswerOption,
+    CallAttempt,
+    CallOutcome,
+    CallTask,
+    Complaint,
+    ComplaintKind,
+    ComplaintStatus,
+    Order,
+    RepeatRepairState,
+    Response,
+    ResponseAnswer,
+    User,
+)
+from console.models.base import UTCDateTime
+from console.models.scripts import Question
+from console.services.calls.stats import REACHED
+from console.services.complaints.status import OPEN
+from console.services.reports.periods import Period
+
+DISSATISFIED_BELOW = Decimal(60)  # a response scored below this (of 100) is dissatisfied
+CALLBACK_GRACE = timedelta(minutes=15)
+TOP = 3
+NO_CAUSE = ""  # complaints QC has not classified yet
+
+
+@dataclass(frozen=True)
+class Filters:
+    client_id: int | None = None
+    work_type_id: int | None = None
+    technician_id: int | None = None
+    operator_id: int | None = None
+
+    @property
+    def by_order(self) -> bool:
+        return any((self.client_id, self.work_type_id, self.technician_id))
+
+    def order_conditions(self) -> list:
+        """Conditions on ``Order`` (join it first)."""
+        found = []
+        if self.client_id:
+            found.append(Order.client_id == self.client_id)
+        if self.work_type_id:
+            found.append(Order.work_type_id == self.work_type_id)
+        if self.technician_id:
+            found.append(Order.technician_id == self.technician_id)
+        return found
+
+
+# --- buckets --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """A chart's x axis: the local first days of its buckets and their UTC starts."""
+
+    starts: list[date]
+    edges: list[datetime]  # edges[i]: the UTC instant bucket i starts (the first one: unused)
+
+    @classmethod
+    def of(cls, period: Period, days: list[date]) -> Buckets:
+        edges = [
+            datetime.combine(day, time(0), tzinfo=period.tz).astimezone(period.starts_at.tzinfo)
+            for day in days
+        ]
+        return cls(days, edges)
+
+    def index(self, column):
+        """The bucket a timestamp falls in, as SQL: 0, 1, ... by the edges (rows outside the
+        period are filtered out before)."""
+        if len(self.edges) < 2:
+            return literal(0, Integer)
+        whens = [
+            (column < literal(edge, UTCDateTime()), n) for n, edge in enumerate(self.edges[1:])
+        ]
+        return case(*whens, else_=len(self.edges) - 1)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+def weekly(period: Period) -> Buckets:
+    return Buckets.of(period, period.weeks())
+
+
+def monthly(period: Period) -> Buckets:
+    return Buckets.of(period, period.months())
+
+
+def _grouped(inner, *aggregates):
+    """``SELECT b, aggregates... FROM (inner) GROUP BY b``: the bucket is computed in a
+    subquery, so PostgreSQL groups by a plain column, not by an expression with parameters."""
+    sub = inner.subquery()
+    return select(sub.c.b, *(a(sub) for a in aggregates)).group_by(sub.c.b)
+
+
+def _count(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _seconds_between(start, end):
+    """Seconds from one timestamp to another, in SQL."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 86400
+    return func.extract("epoch", end - start)
+
+
+def _hour_of(column):
+    """The clock hour of a timestamp (UTC), as a value to count distinct ones of."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.strftime("%Y-%m-%d %H", column)
+    return func.date_trunc("hour", column)
+
+
+def _share(part, whole) -> float | None:
+    return part / whole if whole else None
+
+
+# --- dissatisfaction and score, per week -----------------------------------------------------
+
+
+@dataclass
+class SatisfactionWeek:
+    start: date
+    calls: int = 0  # completed calls (responses)
+    scored: int = 0
+    dissatisfied: int = 0
+    average_score: float | None = None
+
+    @property
+    def dissatisfied_share(self) -> float | None:
+        return _share(self.dissatisfied, self.calls)
+
+
+def _opened_complaint(response_id):
+    return exists().where(
+        Complaint.response_id == response_id, Complaint.kind == ComplaintKind.COMPLAINT
+    )
+
+
+def _response_scope(period: Period, filters: Filters, query):
+    query = query.where(
+        Response.submitted_at >= period.starts_at, Response.submitted_at < period.ends_at
+    )
+    if filters.by_order:
+        query = query.join(Order, Order.id == Response.order_id).where(*filters.order_conditions())
+    if filters.operator_id:
+        query = query.where(Response.operator_id == filters.operator_id)
+    return query
+
+
+def satisfaction(period: Period, filters: Filters) -> list[SatisfactionWeek]:
+    buckets = weekly(period)
+    bad = or_(Response.score < DISSATISFIED_BELOW, _opened_complaint(Response.id))
+    inner = _response_scope(
+        period,
+        filters,
+        select(
+            buckets.index(Response.submitted_at).label("b"),
+            Response.score.label("score"),
+            case((bad, 1), else_=0).label("bad"),
+        ),
+    )
+    rows = db.session.execute(
+        _grouped(
+            inner,
+            lambda s: func.count(),
+            lambda s: func.count(s.c.score),
+            lambda s: func.sum(s.c.bad),
+            lambda s: func.avg(s.c.score),
+        )
+    ).all()
+    weeks = [SatisfactionWeek(start) for start in buckets.starts]
+    for b, calls, scored, bad_count, average in rows:
+        week = weeks[b]
+        week.calls, week.scored, week.dissatisfied = calls, scored, int(bad_count or 0)
+        week.average_score = round(float(average), 1) if average is not None else None
+    return weeks
+
+
+def satisfaction_total(weeks: list[SatisfactionWeek], period: Period) -> SatisfactionWeek:
+    """The period's figures from its weeks (the average weighted by the scored calls)."""
+    total = SatisfactionWeek(period.start)
+    weighted = 0.0
+    for week in weeks:
+        total.calls += week.calls
+        total.scored += week.scored
+        total.dissatisfied += week.dissatisfied
+        if week.average_score is not None:
+            weighted += week.average_score * week.scored
+    total.average_score = round(weighted / total.scored, 1) if total.scored else None
+    return total
+
+
+# --- complaints by category and cause, per week; the top three --------------------------------
+
+
+def _complaint_scope(period: Period, filters: Filters, query, *, kind=ComplaintKind.COMPLAINT):
+    query = query.where(
+        Complaint.created_at >= period.starts_at,
+        Complaint.created_at < period.ends_at,
+        Complaint.kind == kind,
+        Complaint.status != ComplaintStatus.MERGED,
+    )
+    if filters.client_id:
+        query = query.where(Complaint.client_id == filters.client_id)
+    if filters.technician_id:
+        query = query.where(Complaint.technician_id == filters.technician_id)
+    if filters.work_type_id:
+        query = query.join(Order, Order.id == Complaint.order_id).where(
+            Order.work_type_id == filters.work_type_id
+        )
+    if filters.operator_id:
+        query = query.join(Response, Response.id == Complaint.response_id).where(
+            Response.operator_id == filters.operator_id
+        )
+    return query
+
+
+@dataclass
+class Stacked:
+    """Counts per week and key (category or cause): ``counts[key][week]``."""
+
+    starts: list[date]
+    keys: list[str] = field(default_factory=list)
+    counts: dict[str, list[int]] = field(default_factory=dict)
+
+    def week_total(self, n: int) -> int:
+        return sum(self.counts[key][n] for key in self.keys)
+
+    @property
+    def total(self) -> int:
+        return sum(sum(v) for v in self.counts.values())
+
+
+def complaints_by(period: Period, filters: Filters, by: str) -> Stacked:
+    """Complaints per week by ``category`` or ``cause`` (most frequent key first)."""
+    buckets = weekly(period)
+    key = (
+        Complaint.category
+        if by == "category"
+        else func.coalesce(Complaint.cause_category, literal(NO_CAUSE))
+    )
+    inner = _complaint_scope(
+        period,
+        filters,
+        select(buckets.index(Complaint.created_at).label("b"), key.label("k")),
+    ).subquery()
+    rows = db.session.execute(
+        select(inner.c.b, inner.c.k, func.count()).group_by(inner.c.b, inner.c.k)
+    ).all()
+    counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(buckets))
+    for b, k, n in rows:
+        counts[k][b] = n
+    keys = sorted(counts, key=lambda k: (k == NO_CAUSE, -sum(counts[k]), k))
+    return Stacked(buckets.starts, keys, dict(counts))
+
+
+@dataclass
+class Problem:
+    category: str
+    count: int
+    previous: int
+
+    @property
+    def change(self) -> int:
+        return self.count - self.previous
+
+    @property
+    def change_share(self) -> float | None:
+        """The change as a share of the previous count (None when there was none)."""
+        return _share(self.change, self.previous)
+
+
+def _category_counts(period: Period, filters: Filters) -> dict[str, int]:
+    query = _complaint_scope(
+        period, filters, select(Complaint.category, func.count()).group_by(Complaint.category)
+    )
+    return dict(db.session.execute(query).all())
+
+
+def top_problems(period: Period, filters: Filters, limit: int = TOP) -> list[Problem]:
+    """The most frequent complaint categories of the period, with the previous period's count."""
+    now = _category_counts(period, filters)
+    before = _category_counts(period.previous(), filters)
+    top = sorted(now, key=lambda k: (-now[k], k))[:limit]
+    return [Problem(k, now[k], before.get(k, 0)) for k in top]
+
+
+# --- first-time fix and poaching, per month ---------------------------------------------------
+
+
+@dataclass
+class QualityMonth:
+    start: date
+    orders: int = 0
+    repeat_repairs: int = 0  # confirmed
+    calls: int = 0  # completed
+    poaching: int = 0
+
+    @property
+    def first_time_fix(self) -> float | None:
+        return _share(self.orders - self.repeat_repairs, self.orders)
+
+    @property
+    def poaching_per_1000(self) -> float | None:
+        return round(self.poaching * 1000 / self.calls, 2) if self.calls else None
+
+
+def quality_by_month(period: Period, filters: Filters) -> list[QualityMonth]:
+    buckets = monthly(period)
+    months = [QualityMonth(start) for start in buckets.starts]
+
+    orders = select(
+        buckets.index(Order.completed_at).label("b"),
+        case((Order.repeat_repair_state == RepeatRepairState.CONFIRMED, 1), else_=0).label("r"),
+    ).where(
+        Order.completed_at >= period.starts_at,
+        Order.completed_at < period.ends_at,
+        *filters.order_conditions(),
+    )
+    for b, n, repeats in db.session.execute(
+        _grouped(orders, lambda s: func.count(), lambda s: func.sum(s.c.r))
+    ):
+        months[b].orders, months[b].repeat_repairs = n, int(repeats or 0)
+
+    calls = _response_scope(
+        period, filters, select(buckets.index(Response.submitted_at).label("b"))
+    )
+    for b, n in db.session.execute(_grouped(calls, lambda s: func.count())):
+        months[b].calls = n
+
+    poaching = _complaint_scope(
+        period,
+        filters,
+        select(buckets.index(Complaint.created_at).label("b")),
+        kind=ComplaintKind.POACHING,
+    )
+    for b, n in db.session.execute(_grouped(poaching, lambda s: func.count())):
+        months[b].poaching = n
+    return months
+
+
+# --- deadline compliance, per week ------------------------------------------------------------
+
+
+@dataclass
+class DeadlineWeek:
+    start: date
+    opened: int = 0
+    on_time: int = 0
+    late: int = 0
+    missed: int = 0  # no answer yet, and the deadline has passed
+
+    @property
+    def decided(self) -> int:
+        return self.on_time + self.late + self.missed
+
+    @property
+    def on_time_share(self) -> float | None:
+        return _share(self.on_time, self.decided)
+
+
+def deadlines_by_week(period: Period, filters: Filters, *, now: datetime) -> list[DeadlineWeek]:
+    """The first-answer deadline as the deadline report counts it (answered by the due time,
+    late, or not answered and past due), per week the complaint was opened."""
+    buckets = weekly(period)
+    answered = Complaint.first_answered_at.is_not(None)
+    inner = _complaint_scope(
+        period,
+        filters,
+        select(
+            buckets.index(Complaint.created_at).label("b"),
+            case(
+                (
+                    and_(answered, Complaint.first_answered_at <= Complaint.first_answer_due_at),
+                    "on_time",
+                ),
+                (answered, "late"),
+                (Complaint.first_answer_due_at < now, "missed"),
+                else_="running",
+            ).label("state"),
+        ),
+    )
+    weeks = [DeadlineWeek(start) for start in buckets.starts]
+    sub = inner.subquery()
+    for b, state, n in db.session.execute(
+        select(sub.c.b, sub.c.state, func.count()).group_by(sub.c.b, sub.c.state)
+    ):
+        week = weeks[b]
+        week.opened += n
+        if state != "running":
+            setattr(week, state, getattr(week, state) + n)
+    return weeks
+
+
+# --- operators --------------------------------------------------------------------------------
+
+
+@dataclass
+class OperatorLine:
+    user: User
+    dials: int
+    hours: int  # clock hours with at least one dial
+    reached: int
+    completed: int
+    average_handle_seconds: float | None
+    callbacks_due: int
+    callbacks_kept: int
+
+    @property
+    def calls_per_hour(self) -> float | None:
+        return round(self.dials / self.hours, 1) if self.hours else None
+
+    @property
+    def contact_rate(self) -> float | None:
+        return _share(self.reached, self.dials)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return _share(self.completed, self.dials)
+
+    @property
+    def callbacks_kept_share(self) -> float | None:
+        return _share(self.callbacks_kept, self.callbacks_due)
+
+
+def _attempt_scope(filters: Filters, query):
+    if filters.by_order:
+        query = (
+            query.join(CallTask, CallTask.id == CallAttempt.task_id)
+            .join(Order, Order.id == CallTask.order_id)
+            .where(*filters.order_conditions())
+        )
+    if filters.operator_id:
+        query = query.where(CallAttempt.operator_id == filters.operator_id)
+    return query
+
+
+def operators(period: Period, filters: Filters) -> list[OperatorLine]:
+    completed = CallAttempt.outcome == CallOutcome.COMPLETED
+    handle = _seconds_between(CallAttempt.started_at, CallAttempt.ended_at)
+    dials = _attempt_scope(
+        filters,
+        select(
+            CallAttempt.operator_id,
+            func.count(),
+            func.count(func.distinct(_hour_of(CallAttempt.started_at))),
+            _count(CallAttempt.outcome.in_(REACHED)),
+            _count(completed),
+            func.avg(case((and_(completed, CallAttempt.ended_at.is_not(None)), handle))),
+        )
+        .where(CallAttempt.started_at >= period.starts_at, CallAttempt.started_at < period.ends_at)
+        .group_by(CallAttempt.operator_id),
+    )
+    # A callback promised (an attempt ended "callback" with a time), due in the period; kept
+    # when a later dial of the same task started by the promised time plus the grace.
+    later = CallAttempt.__table__.alias("later")
+    kept = exists().where(
+        later.c.task_id == CallAttempt.task_id,
+        later.c.started_at > CallAttempt.started_at,
+        _seconds_between(CallAttempt.callback_at, later.c.started_at)
+        <= CALLBACK_GRACE.total_seconds(),
+    )
+    callbacks = _attempt_scope(
+        filters,
+        select(CallAttempt.operator_id, func.count(), _count(kept))
+        .where(
+            CallAttempt.outcome == CallOutcome.CALLBACK,
+            CallAttempt.callback_at >= period.starts_at,
+            CallAttempt.callback_at < period.ends_at,
+        )
+        .group_by(CallAttempt.operator_id),
+    )
+    promised = {op: (n, k) for op, n, k in db.session.execute(callbacks)}
+    rows = db.session.execute(dials).all()
+    ids = {r[0] for r in rows} | set(promised)
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    lines = []
+    for op, n, hours, reached, done, average in rows:
+        due, kept_n = promised.pop(op, (0, 0))
+        lines.append(
+            OperatorLine(
+                users[op],
+                n,
+                hours,
+                reached,
+                done,
+                round(float(average), 1) if average is not None else None,
+                due,
+                kept_n,
+            )
+        )
+    for op, (due, kept_n) in promised.items():
+        lines.append(OperatorLine(users[op], 0, 0, 0, 0, None, due, kept_n))
+    return sorted(lines, key=lambda line: line.user.name)
+
+
+# --- the funnel -------------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    key: str
+    count: int
+    of_previous: float | None  # the conversion from the step before
+
+
+def funnel(period: Period, filters: Filters) -> list[Step]:
+    """Orders completed in the period and how far each got (one row per order, one pass)."""
+    has_task = exists().where(CallTask.order_id == Order.id)
+    reached = (
+        exists()
+        .where(CallTask.order_id == Order.id, CallAttempt.task_id == CallTask.id)
+        .where(CallAttempt.outcome.in_(REACHED))
+    )
+    surveyed = exists().where(Response.order_id == Order.id)
+    complaint = exists().where(
+        Complaint.order_id == Order.id,
+        Complaint.kind == ComplaintKind.COMPLAINT,
+        Complaint.status != ComplaintStatus.MERGED,
+    )
+    still_open = exists().where(
+        Complaint.order_id == Order.id,
+        Complaint.kind == ComplaintKind.COMPLAINT,
+        Complaint.status.in_(OPEN),
+    )
+    row = db.session.execute(
+        select(
+            func.count(),
+            _count(has_task),
+            _count(reached),
+            _count(surveyed),
+            _count(complaint),
+            _count(and_(complaint, ~still_open)),
+        ).where(
+            Order.completed_at >= period.starts_at,
+            Order.completed_at < period.ends_at,
+            *filters.order_conditions(),
+        )
+    ).one()
+    keys = ("orders", "call_tasks", "reached", "surveyed", "complaint", "resolved")
+    steps, previous = [], None
+    for key, n in zip(keys, row, strict=True):
+        steps.append(Step(key, int(n), None if previous is None else _share(int(n), previous)))
+        previous = int(n)
+    return steps
+
+
+# --- NPS and CSAT -----------------------------------------------------------------------------
+
+RECOMMEND = "recommend"  # a 0-10 "would you recommend us" question
+SATISFACTION = "satisfaction"  # a satisfaction scale: the top two options are "satisfied"
+ROLES = (RECOMMEND, SATISFACTION)
+
+
+@dataclass
+class Loyalty:
+    answers: int = 0
+    promoters: int = 0
+    detractors: int = 0
+    satisfied_answers: int = 0
+    satisfied: int = 0
+
+    @property
+    def nps(self) -> float | None:
+        """% promoters (9-10) − % detractors (0-6), from −100 to 100."""
+        if not self.answers:
+            return None
+        return round((self.promoters - self.detractors) * 100 / self.answers, 1)
+
+    @property
+    def csat(self) -> float | None:
+        """% of the satisfaction answers in the scale's top two options."""
+        if not self.satisfied_answers:
+            return None
+        return round(self.satisfied * 100 / self.satisfied_answers, 1)
+
+
+def loyalty(period: Period, filters: Filters) -> Loyalty:
+    """NPS over the answers to questions marked ``recommend`` (the option's key is its 0-10
+    value) and CSAT over those marked ``satisfaction`` (the top two options by position are
+    "satisfied")."""
+    scores = _response_scope(
+        period,
+        filters,
+        select(AnswerOption.key.label("value"))
+        .select_from(Response)
+        .join(ResponseAnswer, ResponseAnswer.response_id == Response.id)
+        .join(Question, Question.id == ResponseAnswer.question_id)
+        .join(AnswerOption, AnswerOption.id == ResponseAnswer.option_id)
+        .where(Question.role == RECOMMEND),
+    ).subquery()
+    value = cast(scores.c.value, Integer)
+    nps = db.session.execute(
+        select(func.count(), _count(value >= 9), _count(value <= 6)).where(
+            scores.c.value.in_([str(n) for n in range(11)])
+        )
+    ).one()
+    # Top two: fewer than two options come after the ticked one in its question.
+    ticked, other = aliased(AnswerOption), aliased(AnswerOption)
+    after = (
+        select(func.count())
+        .select_from(other)
+        .where(other.question_id == ticked.question_id, other.position > ticked.position)
+        .correlate(ticked)
+        .scalar_subquery()
+    )
+    answers = _response_scope(
+        period,
+        filters,
+        select(case((after < 2, 1), else_=0).label("top"))
+        .select_from(Response)
+        .join(ResponseAnswer, ResponseAnswer.response_id == Response.id)
+        .join(Question, Question.id == ResponseAnswer.question_id)
+        .join(ticked, ticked.id == ResponseAnswer.option_id)
+        .where(Question.role == SATISFACTION, ResponseAnswer.option_id.is_not(None)),
+    ).subquery()
+    csat = db.session.execute(select(func.count(), func.sum(answers.c.top))).one()
+    return Loyalty(
+        answers=nps[0],
+        promoters=int(nps[1]),
+        detractors=int(nps[2]),
+        satisfied_answers=csat[0],
+        satisfied=int(csat[1] or 0),
+    )
