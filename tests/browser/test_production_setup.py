@@ -310,7 +310,7 @@ def test_an_admin_sets_a_business_up_on_the_deployed_console(tab, browser, produ
     try:
         vera = context.new_page()
         sign_in(vera, url, people.qc[0], "Calls")  # now an operator
-        expect(vera.locator(".start-due")).to_have_text(f"{calls} calls are due now")
+        expect(vera.locator(".start-due")).to_have_text(f"{calls:,} calls are due now")
         assert_accessible(vera)
         shot(vera, "calls")
         vera.get_by_role("button", name="Next call").click()
