@@ -19,6 +19,7 @@ from console.models import (
     Role,
     TaskStatus,
     User,
+    UserSession,
     utcnow,
 )
 from console.models.base import UTCDateTime
@@ -146,7 +147,7 @@ def queue_by_client(now: datetime | None = None) -> list[QueueLine]:
 @dataclass
 class OperatorState:
     user: User
-    state: str  # on_call | paused | idle
+    state: str  # on_call | paused | idle | offline (signed out, or their session expired)
     since: datetime | None
     detail: object | None  # the pause reason
     now: datetime | None = None
@@ -159,7 +160,12 @@ class OperatorState:
         return int((self.now - self.since).total_seconds() // 60)
 
 
-def operator_states(now: datetime | None = None) -> list[OperatorState]:
+def operator_states(
+    now: datetime | None = None, *, session_lifetime: timedelta = timedelta(hours=12)
+) -> list[OperatorState]:
+    """Each active operator's state now: on a call (a live lease), offline (no session that
+    is still signed in: signed out, or unused for ``session_lifetime``, the app's
+    ``PERMANENT_SESSION_LIFETIME``), paused, or idle since their last call or pause."""
     now = now or utcnow()
     operators = db.session.scalars(
         select(User).where(User.role == Role.OPERATOR, User.active.is_(True)).order_by(User.name)
@@ -191,10 +197,25 @@ def operator_states(now: datetime | None = None) -> list[OperatorState]:
             )
         ).all()
     )
+    # Signed in: a session neither revoked nor expired. Offline since the end of the last one.
+    live = UserSession.revoked_at.is_(None) & (UserSession.last_seen_at > now - session_lifetime)
+    sessions = {
+        user_id: (bool(signed_in), last_end)
+        for user_id, signed_in, last_end in db.session.execute(
+            select(
+                UserSession.user_id,
+                func.max(case((live, 1), else_=0)),
+                func.max(func.coalesce(UserSession.revoked_at, UserSession.last_seen_at)),
+            ).group_by(UserSession.user_id)
+        )
+    }
     states = []
     for user in operators:
+        signed_in, signed_out_at = sessions.get(user.id, (False, None))
         if user.id in held:
             states.append(OperatorState(user, "on_call", held[user.id].claimed_at, None, now))
+        elif not signed_in:
+            states.append(OperatorState(user, "offline", signed_out_at, None, now))
         elif user.id in pauses:
             p = pauses[user.id]
             states.append(OperatorState(user, "paused", p.started_at, p.reason, now))
