@@ -47,6 +47,7 @@ from console.models.catalog import DEFAULT_WORKING_HOURS
 from console.phones import readable_phone
 from console.services import calling_hours
 from console.services import clients as client_service
+from console.services.reports import bonus
 
 KEY_MESSAGE = _l("Lower-case letters, digits, - and _ only, starting with a letter or digit.")
 HH_MM = _l("A time as HH:MM, e.g. 09:00.")
@@ -247,7 +248,15 @@ class ClientForm(FlaskForm):
         _l("QC contact: email"), validators=[Optional(), Email(), Length(max=254)]
     )
     qc_contact_phone = StringField(_l("QC contact: phone"), validators=[Length(max=40)])
+    bonus_mechanic = StringField(_l("Mechanic"), validators=[Length(max=60)])
+    bonus_shop_master = StringField(_l("Shop master"), validators=[Length(max=60)])
     submit = SubmitField(_l("Save"))
+
+    def validate_bonus_mechanic(self, field) -> None:
+        _tiers_field(field)
+
+    def validate_bonus_shop_master(self, field) -> None:
+        _tiers_field(field)
 
     def __init__(self, *args, current_zone: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -279,6 +288,13 @@ class ClientForm(FlaskForm):
             qc_contact_name=self.qc_contact_name.data,
             qc_contact_email=self.qc_contact_email.data,
             qc_contact_phone=self.qc_contact_phone.data,
+            repeat_bonus_tiers={
+                role: bonus.parse_tiers(field.data or "") or bonus.DEFAULT_TIERS[role]
+                for role, field in (
+                    ("mechanic", self.bonus_mechanic),
+                    ("shop_master", self.bonus_shop_master),
+                )
+            },
         )
 
     def refuse(self, error: client_service.CatalogRefused) -> None:
@@ -291,8 +307,24 @@ class ClientForm(FlaskForm):
             self.form_errors.append(error.message)
 
 
+def _tiers_field(field) -> None:
+    """Whole percents separated by commas; empty means the defaults."""
+    try:
+        bonus.parse_tiers(field.data or "")
+    except ValueError:
+        raise ValidationError(
+            _l("Whole percents separated by commas, for 0, 1, 2… repeat repairs: e.g. 10, 5, 0.")
+        ) from None
+
+
+def tiers_text(tiers: list[int]) -> str:
+    return ", ".join(str(t) for t in tiers)
+
+
 def initial_data(client) -> dict:
     return {
+        "bonus_mechanic": tiers_text(bonus.tiers_for("mechanic", client.repeat_bonus_tiers)),
+        "bonus_shop_master": tiers_text(bonus.tiers_for("shop_master", client.repeat_bonus_tiers)),
         "name": client.name,
         "key": client.key,
         "country": client.country,
@@ -312,6 +344,8 @@ def new_client_data() -> dict:
     """What a new client starts from: the model's defaults (calls 09:00–20:00 every day,
     working hours Monday to Friday 09:00–18:00)."""
     return {
+        "bonus_mechanic": tiers_text(bonus.DEFAULT_TIERS["mechanic"]),
+        "bonus_shop_master": tiers_text(bonus.DEFAULT_TIERS["shop_master"]),
         "country": "RU",
         "currency": "RUB",
         "timezone": "Europe/Moscow",

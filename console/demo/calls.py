@@ -21,9 +21,13 @@ from console.models import (
     Complaint,
     ComplaintKind,
     Order,
+    RepeatRepairSource,
     RepeatRepairState,
     Response,
     Role,
+    Technician,
+    TechnicianRole,
+    TechnicianStatus,
     User,
     Validity,
     utcnow,
@@ -39,6 +43,11 @@ from console.services.scripts.library import definition_of
 # demo must show the anti-poaching process: one completed call in every POACHING_EVERY says so.
 BEST_SHARE = 0.85
 POACHING_EVERY = 25
+# Calls before the last three days: several weeks of them, for the technicians' KPI by month.
+PAST_DAYS = 56
+# The repeat-repair bonus tiers need technicians of each role with 0, 1 and more confirmed
+# repeat repairs in the last 90 days (DOMAIN.md, 000).
+REPEAT_TARGETS = (1, 2, 3)
 DEMO_COMMENT = "Demo comment"
 
 
@@ -86,7 +95,20 @@ def _moment(rng: random.Random, now: datetime) -> datetime:
     return moment
 
 
-def simulate_calls(count: int, rng: random.Random, now: datetime) -> list[Complaint]:
+def _past_moment(rng: random.Random, now: datetime) -> datetime:
+    """A call time 4 to PAST_DAYS days ago, 10:00-15:00 UTC: the weeks of calls before the
+    last three days, so the technicians' KPI has months to compare."""
+    day = (now - timedelta(days=rng.randint(4, PAST_DAYS))).date()
+    return datetime(day.year, day.month, day.day, 10, tzinfo=UTC) + timedelta(
+        minutes=rng.randint(0, 300)
+    )
+
+
+def simulate_calls(
+    count: int, rng: random.Random, now: datetime, *, past: int = 0
+) -> list[Complaint]:
+    """``past`` calls spread over the weeks before (the queue's oldest tasks due by then),
+    then ``count`` calls in the last three days."""
     operators = list(
         db.session.scalars(
             select(User).where(User.role == Role.OPERATOR, User.active.is_(True)).order_by(User.id)
@@ -94,7 +116,8 @@ def simulate_calls(count: int, rng: random.Random, now: datetime) -> list[Compla
     )
     if not operators:
         return []
-    moments = sorted(_moment(rng, now) for _ in range(count))
+    moments = sorted(_past_moment(rng, now) for _ in range(past))
+    moments += sorted(_moment(rng, now) for _ in range(count))
     made: list[Complaint] = []
     for n, moment in enumerate(moments):
         operator = operators[n % len(operators)]
@@ -204,18 +227,73 @@ def repeat_repairs_reviewed(rng: random.Random, now: datetime) -> int:
     return confirmed
 
 
+def repeat_repairs_for_every_tier(now: datetime) -> int:
+    """Make sure each role has technicians with 0, 1 and 2 or more repeat repairs confirmed in
+    the last 90 days: the first technicians of each role who have none get 1, 2 and 3 (on
+    their own recent orders, flagged as a customer's answer would and confirmed by QC); the
+    others keep what the review gave them. Returns how many were confirmed here."""
+    qc = db.session.scalar(
+        select(User).where(User.role == Role.QC, User.active.is_(True)).order_by(User.id)
+    )
+    if qc is None:
+        return 0
+    since = now - timedelta(days=90)
+    counts = dict(
+        db.session.execute(
+            select(Order.repeat_repair_responsible_id, func.count())
+            .where(
+                Order.repeat_repair_state == RepeatRepairState.CONFIRMED,
+                Order.repeat_repair_reviewed_at >= since,
+            )
+            .group_by(Order.repeat_repair_responsible_id)
+        ).all()
+    )
+    confirmed = 0
+    for role in TechnicianRole:
+        crew = db.session.scalars(
+            select(Technician)
+            .where(Technician.role == role, Technician.status == TechnicianStatus.ACTIVE)
+            .order_by(Technician.id)
+        ).all()
+        have = {min(counts.get(t.id, 0), 2) for t in crew}
+        wanted = [t for t in REPEAT_TARGETS if min(t, 2) not in have]
+        idle = [t for t in crew if not counts.get(t.id)]
+        for target, technician in zip(wanted, idle[1:], strict=False):  # idle[0] keeps 0
+            orders = db.session.scalars(
+                select(Order)
+                .where(
+                    Order.technician_id == technician.id,
+                    Order.repeat_repair_state.is_(None),
+                    Order.completed_at >= since,
+                    Order.completed_at <= now - timedelta(days=2),
+                )
+                .order_by(Order.completed_at.desc())
+                .limit(target)
+            ).all()
+            for order in orders:
+                at = order.completed_at + timedelta(days=1)
+                repeat_repairs.flag_possible(order, source=RepeatRepairSource.ANSWER, now=at)
+                repeat_repairs.confirm(
+                    order, cause="workmanship", responsible_technician=technician, by=qc, now=at
+                )
+                confirmed += 1
+    return confirmed
+
+
 def seed_activity(calls_count: int = 80, seed: int = 1, *, now: datetime | None = None) -> str:
     """Finished calls and the QC steps on their complaints. Commits."""
     now = now or utcnow()
     rng = random.Random(seed)
-    made = simulate_calls(calls_count, rng, now)
+    made = simulate_calls(calls_count, rng, now, past=calls_count * 2)
     db.session.commit()
     qc_first_steps(made, rng, now)
     db.session.commit()
     repeats = repeat_repairs_reviewed(rng, now)
+    repeats += repeat_repairs_for_every_tier(now)
     db.session.commit()
     cases = sum(1 for c in made if c.kind == ComplaintKind.POACHING)
     return (
-        f"Demo activity: {calls_count} calls taken, {len(made) - cases} complaints "
+        f"Demo activity: {calls_count} calls taken (and {calls_count * 2} over the weeks "
+        f"before), {len(made) - cases} complaints "
         f"and {cases} anti-poaching cases opened; {repeats} repeat repairs confirmed."
     )

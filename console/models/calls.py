@@ -121,6 +121,11 @@ class Response(db.Model):
     """The answers of one completed call, on the script version they were asked from."""
 
     __tablename__ = "responses"
+    __table_args__ = (
+        # The technicians' KPI of a period reads these four columns of the period's calls
+        # only, never the wide rows (their score breakdown).
+        Index("ix_responses_kpi", "submitted_at", "order_id", "score", "score_weight"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Enforced by the database: a replayed or double-clicked submit cannot save twice.
@@ -133,6 +138,9 @@ class Response(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     # 0-100, or None when nothing scored was answered (not 0).
     score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    # Σ weight of the scored questions (``ScoreResult.weight``), None with no score: the
+    # technicians' KPI pools a period's scores by it (console/services/reports/kpi.py).
+    score_weight: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     # Per question: weight, points, max points, lost share; the KPI page explains scores with it.
     score_breakdown: Mapped[list | None] = mapped_column(JSONType)
     comment: Mapped[str | None] = mapped_column(Text)

@@ -54,6 +54,11 @@ class Client(TimestampMixin, db.Model):
         JSONType, default=lambda: dict(DEFAULT_WORKING_HOURS)
     )
 
+    # The repeat-repair bonus tiers by technician role, e.g. {"mechanic": [10, 0],
+    # "shop_master": [10, 5, 0]} (percent for 0, 1, ... repeat repairs; the last for more);
+    # None or a role missing: DOMAIN's defaults (console/services/reports/bonus.py).
+    repeat_bonus_tiers: Mapped[dict | None] = mapped_column(JSONType)
+
     # The client's own QC person, whom the QC desk contacts about its complaints.
     qc_contact_name: Mapped[str | None] = mapped_column(String(200))
     qc_contact_email: Mapped[str | None] = mapped_column(String(254))

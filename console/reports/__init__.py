@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from console.reports import deadlines, overview, routes  # noqa: E402,F401
+from console.reports import deadlines, overview, routes, technicians  # noqa: E402,F401

@@ -55,6 +55,15 @@ class ScoreResult:
     score: Decimal | None
     breakdown: list[QuestionScore]
 
+    @property
+    def weight(self) -> Decimal | None:
+        """Σ weight of the scored questions: what the score is out of. Stored with it, so a
+        technician's KPI pools the period's answers from the responses alone:
+        Σ(score × weight) ÷ Σ weight = Σ(weight × points ÷ max) ÷ Σ weight × 100."""
+        if self.score is None:
+            return None
+        return sum((row.weight for row in self.breakdown), Decimal(0))
+
 
 def ticked(answers: Answers, key: str) -> list[str]:
     return list((answers.get(key) or {}).get("options") or [])

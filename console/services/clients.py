@@ -47,6 +47,7 @@ from console.models import (
 )
 from console.services import audit, calling_hours
 from console.services.complaints.status import OPEN
+from console.services.reports import bonus
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_DELAY_DAYS = 365
@@ -163,6 +164,8 @@ class ClientValues:
     qc_contact_name: str | None = None
     qc_contact_email: str | None = None
     qc_contact_phone: str | None = None
+    # The repeat-repair bonus tiers by role (console/services/reports/bonus.py); None: defaults.
+    repeat_bonus_tiers: dict | None = None
 
 
 SCALAR_FIELDS = (
@@ -178,6 +181,7 @@ SCALAR_FIELDS = (
     "qc_contact_phone",
 )
 WEEK_FIELDS = ("calling_hours", "working_hours")
+OTHER_FIELDS = ("repeat_bonus_tiers",)
 
 
 def _checked(values: ClientValues) -> dict:
@@ -213,6 +217,7 @@ def _checked(values: ClientValues) -> dict:
         )
     return {
         "key": key,
+        "repeat_bonus_tiers": _checked_tiers(values.repeat_bonus_tiers),
         "name": values.name.strip(),
         "country": values.country,
         "currency": values.currency,
@@ -225,6 +230,19 @@ def _checked(values: ClientValues) -> dict:
         "calling_hours": week,
         "working_hours": working,
     }
+
+
+def _checked_tiers(tiers: dict | None) -> dict | None:
+    """The client's own bonus tiers as stored: only the roles that differ from the defaults
+    (None when none does, so the client follows the defaults)."""
+    own = {}
+    for role, given in (tiers or {}).items():
+        problem = bonus.tier_problems(given)
+        if problem:
+            raise CatalogRefused(problem, f"bonus_{role}")
+        if list(given) != bonus.DEFAULT_TIERS[role]:
+            own[role] = [int(t) for t in given]
+    return own or None
 
 
 def _is_key(key: str) -> bool:
@@ -263,7 +281,7 @@ def create_client(values: ClientValues, *, by) -> Client:
         "client.created",
         actor=by,
         entity=client,
-        details={name: stored[name] for name in (*SCALAR_FIELDS, *WEEK_FIELDS)},
+        details={name: stored[name] for name in (*SCALAR_FIELDS, *WEEK_FIELDS, *OTHER_FIELDS)},
     )
     return client
 
@@ -285,6 +303,9 @@ def update_client(client: Client, values: ClientValues, *, by) -> dict:
     for name in WEEK_FIELDS:
         if before[name] != stored[name]:
             changed[name] = [before[name], stored[name]]
+    for name in OTHER_FIELDS:
+        if getattr(client, name) != stored[name]:
+            changed[name] = [getattr(client, name), stored[name]]
     for name, value in stored.items():
         if getattr(client, name) != value:
             setattr(client, name, value)

@@ -137,6 +137,7 @@ def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Subm
         operator_id=user.id,
         submitted_at=now,
         score=result.score,
+        score_weight=result.weight,
         score_breakdown=[row.as_json() for row in result.breakdown],
     )
     rows, summaries = _answer_rows(version, evaluation.shown, answers)

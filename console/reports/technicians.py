@@ -1,0 +1,118 @@
+"""Reports -> Technicians: each technician's KPI and repeat-repair bonus for a period, what
+each figure is made of, and the table for payroll as CSV or XLSX (``?format=csv|xlsx``)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_currency
+from flask import abort, render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from console.access import roles_required
+from console.extensions import db
+from console.ids import db_id
+from console.models import Client, Role, utcnow
+from console.reports import bp
+from console.services import catalog
+from console.services.reports import exports, kpi, periods
+
+COLUMNS = [
+    exports.Column("technician", _l("Technician")),
+    exports.Column("client", _l("Client")),
+    exports.Column("role", _l("Role")),
+    exports.Column("surveys", _l("Surveys")),
+    exports.Column("score", _l("Score")),
+    exports.Column("rank", _l("Rank")),
+    exports.Column("score_change", _l("Score change")),
+    exports.Column("complaints_opened", _l("Complaints opened")),
+    exports.Column("complaints_valid", _l("Complaints found valid")),
+    exports.Column("repeat_repairs", _l("Confirmed repeat repairs")),
+    exports.Column("bonus_percent", _l("Repeat-repair bonus, %")),
+    exports.Column("fines", _l("Fines")),
+    exports.Column("refunds", _l("Refunds")),
+    exports.Column("currency", _l("Currency")),
+    exports.Column("technician_id", _l("Technician number")),
+]
+
+
+def _period() -> tuple[periods.Period, dict[str, str], ZoneInfo]:
+    tz = ZoneInfo(current_user.timezone or "UTC")
+    period, errors = periods.parse(request.args, tz=tz, today=utcnow().astimezone(tz).date())
+    return period, errors, tz
+
+
+def _money(amount, currency: str) -> str:
+    return format_currency(amount, currency, locale=get_locale())
+
+
+def _table(rows: list[kpi.TechnicianKpi], period: periods.Period, tz: ZoneInfo) -> exports.Table:
+    """The payroll table: stable keys and role values, plain decimals."""
+    return exports.Table(
+        name=f"technician-kpi-{period.start.isoformat()}-{period.end.isoformat()}",
+        columns=COLUMNS,
+        rows=[
+            (
+                r.name,
+                r.client_name or "",
+                r.role,
+                r.surveys,
+                r.score,
+                r.rank,
+                r.score_change,
+                r.complaints_opened,
+                r.complaints_valid,
+                r.repeat_repairs,
+                r.bonus_percent,
+                r.fines,
+                r.refunds,
+                r.currency,
+                r.technician_id,
+            )
+            for r in rows
+        ],
+        tz=tz,
+    )
+
+
+@bp.get("/technicians")
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def technicians():
+    period, errors, tz = _period()
+    client_id = request.args.get("client", type=db_id)
+    client = db.session.get(Client, client_id) if client_id else None
+    rows = kpi.technician_kpi(period, client_id=client.id if client else None)
+    fmt = request.args.get("format")
+    if fmt in exports.FORMATS:
+        return exports.download(_table(rows, period, tz), fmt)
+    return render_template(
+        "reports/technicians.html",
+        rows=rows,
+        period=period,
+        errors=errors,
+        args=request.args,
+        clients=catalog.clients(),
+        client=client,
+        query={**period.args(), **({"client": client.id} if client else {})},
+        money=_money,
+    )
+
+
+@bp.get("/technicians/<int:technician_id>")
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def technician_kpi(technician_id: int):
+    period, errors, _tz = _period()
+    explanation = kpi.explain(technician_id, period)
+    if explanation is None:
+        abort(404)
+    return render_template(
+        "reports/technicians_explain.html",
+        x=explanation,
+        row=explanation.kpi,
+        period=period,
+        errors=errors,
+        money=_money,
+        explain_limit=kpi.EXPLAIN_LIMIT,
+    )
