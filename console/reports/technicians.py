@@ -15,6 +15,7 @@ from console.access import roles_required
 from console.extensions import db
 from console.ids import db_id
 from console.models import Client, Role, utcnow
+from console.qc.repeat_forms import cause_label
 from console.reports import bp
 from console.services import catalog
 from console.services.reports import exports, kpi, periods
@@ -114,5 +115,6 @@ def technician_kpi(technician_id: int):
         period=period,
         errors=errors,
         money=_money,
+        cause_label=cause_label,
         explain_limit=kpi.EXPLAIN_LIMIT,
     )
