@@ -52,3 +52,16 @@ def test_every_interface_string_has_a_russian_translation(tmp_path):
         if not ok or (translated and translated.fuzzy):
             missing.append(message.id)
     assert missing == [], "run `make messages` and translate these"
+
+
+def test_a_page_and_an_email_in_another_language_in_one_request(app):
+    """Templates translate through a per-request cache keyed by the language: an email
+    rendered in its recipient's language inside a Russian request is not served Russian."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        assert render_template_string("{{ _('Live board') }}") == "Онлайн-панель"
+        with force_locale("en"):
+            assert render_template_string("{{ _('Live board') }}") == "Live board"
+        assert render_template_string("{{ _('Live board') }}") == "Онлайн-панель"
