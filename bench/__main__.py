@@ -65,7 +65,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--only",
         nargs="+",
-        choices=["claim_render", "weight", "concurrent", "inbox", "load", "import"],
+        choices=["claim_render", "weight", "concurrent", "inbox", "load", "import", "reports"],
         help="run only these benchmarks",
     )
     args = p.parse_args(argv)
@@ -82,7 +82,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args.qc_users = args.qc_users if args.qc_users is not None else (2 if args.quick else 5)
     args.import_rows = args.import_rows or (10_000 if args.quick else 100_000)
     args.only = set(
-        args.only or ["claim_render", "weight", "concurrent", "inbox", "load", "import"]
+        args.only or ["claim_render", "weight", "concurrent", "inbox", "load", "import", "reports"]
     )
     return args
 
@@ -175,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
             # After the inbox benchmark: the QC users of the load test see its complaints.
             if "load" in args.only:
                 failures += _guarded(name, "load", lambda d=dataset: _load(d, args))
+            # After the inbox and KPI benchmarks: their complaints and last month's calls.
+            if "reports" in args.only:
+                failures += _guarded(name, "reports", lambda d=dataset: _reports(d, args))
     finally:
         if "sqlite" in datasets:
             data.drop_sqlite_work()
@@ -222,6 +225,12 @@ def _load(dataset, args) -> None:
         qc_users=args.qc_users,
         quick=args.quick,
     )
+
+
+def _reports(dataset, args) -> None:
+    from bench import reports
+
+    reports.run(dataset, rounds=3 if args.quick else 10)
 
 
 def _import(db: str, args) -> None:
