@@ -122,9 +122,11 @@ class Response(db.Model):
 
     __tablename__ = "responses"
     __table_args__ = (
-        # The technicians' KPI of a period reads these four columns of the period's calls
-        # only, never the wide rows (their score breakdown).
-        Index("ix_responses_kpi", "submitted_at", "order_id", "score", "score_weight"),
+        # The technicians' KPI (console/services/reports/kpi.py) reads each technician's calls
+        # of a period here, in technician order, never the wide rows (their score breakdown).
+        Index(
+            "ix_responses_technician_kpi", "technician_id", "submitted_at", "score", "score_weight"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,6 +135,9 @@ class Response(db.Model):
     task_id: Mapped[int] = mapped_column(ForeignKey("call_tasks.id"), nullable=False, index=True)
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempts.id"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), nullable=False, index=True)
+    # The order's technician, copied as the complaint copies it (an order's technician never
+    # changes once it is stored): whose KPI the call counts for.
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"))
     script_version_id: Mapped[int] = mapped_column(ForeignKey("script_versions.id"), nullable=False)
     operator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

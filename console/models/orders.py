@@ -31,8 +31,6 @@ class Order(TimestampMixin, db.Model):
         Index("ix_orders_customer_completed", "customer_id", "completed_at"),
         Index("ix_orders_technician_completed", "technician_id", "completed_at"),
         Index("ix_orders_repeat_state", "repeat_repair_state", "repeat_repair_reviewed_at"),
-        # The technicians' KPI finds each call's technician here, not in the wide rows.
-        Index("ix_orders_id_technician", "id", "technician_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

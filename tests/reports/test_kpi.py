@@ -125,6 +125,7 @@ def survey(db, version, make_user):
             submit_key=f"kpi-{n}",
             task=task,
             order=order,
+            technician_id=order.technician_id,
             script_version=version,
             operator_id=operator.id,
             submitted_at=at,

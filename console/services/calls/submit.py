@@ -133,6 +133,7 @@ def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Subm
         task=task,
         attempt=attempt,
         order=task.order,
+        technician_id=task.order.technician_id,
         script_version=version,
         operator_id=user.id,
         submitted_at=now,

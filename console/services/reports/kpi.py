@@ -14,8 +14,9 @@ For each technician, with their client and role:
   keeps its score and the Σ weight it is out of (``score_weight``), so the pool is
   ``Σ(score × score_weight) ÷ Σ score_weight`` over the period's responses: the same number
   (to the cent each stored score is rounded to) read from one row per call instead of six
-  answers (``ix_responses_kpi`` covers it). None when nothing scored was answered. The
-  explanation takes the pool apart by question from the answers themselves (the option's
+  answers. The call keeps its order's technician (``Response.technician_id``), and
+  ``ix_responses_technician_kpi`` holds all it reads. None when nothing scored was answered.
+  The explanation takes the pool apart by question from the answers themselves (the option's
   points, the question's weight and maximum: only shown, answered questions are stored).
 - ``complaints_opened`` / ``complaints_valid``, in total and by category: complaints about
   their orders (the complaint's technician) opened in the period, not merged into another;
@@ -59,6 +60,7 @@ from console.models import (
     TechnicianStatus,
     Validity,
 )
+from console.models.base import UTCDateTime
 from console.scripts.question_types import QUESTION_TYPES
 from console.services.reports.bonus import bonus_percent, tiers_for
 from console.services.reports.periods import Period
@@ -156,16 +158,15 @@ def _question_scale():
     )
 
 
-def _answered_questions(period: Period, technician_id: int | None = None):
-    """One row per answered scored question of the period's responses: the response, its
-    technician, the question, the points of the options ticked (capped at the maximum, as
-    ``points_for`` does), the weight and the maximum."""
+def _answered_questions(period: Period, technician_id: int):
+    """One row per answered scored question of the technician's calls in the period: the
+    question, the points of the options ticked (capped at the maximum, as ``points_for``
+    does), the weight and the maximum."""
     scale = _question_scale()
     points = sa.func.sum(AnswerOption.points)
-    query = (
+    return (
         sa.select(
             Response.id.label("response_id"),
-            Order.technician_id.label("technician_id"),
             scale.c.key,
             scale.c.weight,
             scale.c.max_points,
@@ -174,40 +175,46 @@ def _answered_questions(period: Period, technician_id: int | None = None):
             ),
         )
         .select_from(Response)
-        .join(Order, Order.id == Response.order_id)
         .join(ResponseAnswer, ResponseAnswer.response_id == Response.id)
         .join(scale, scale.c.question_id == ResponseAnswer.question_id)
         .join(AnswerOption, AnswerOption.id == ResponseAnswer.option_id)
-        .where(_in(Response.submitted_at, period), Order.technician_id.is_not(None))
+        .where(Response.technician_id == technician_id, _in(Response.submitted_at, period))
         .group_by(
             Response.id,
-            Order.technician_id,
             ResponseAnswer.question_id,
             scale.c.key,
             scale.c.weight,
             scale.c.max_points,
         )
+        .subquery("answered")
     )
-    if technician_id is not None:
-        query = query.where(Order.technician_id == technician_id)
-    return query.subquery("answered")
+
+
+# Per technician, the period's calls and their pooled score. Written out to fix the join order:
+# the technicians outside, each one's calls of the period one range of
+# ``ix_responses_technician_kpi`` inside, which holds every column read (the wide rows are never
+# touched) and gives them grouped by technician (nothing to sort). SQLite takes a CROSS JOIN's
+# order as written; left free (and without ANALYZE's statistics) it walked the submitted-time
+# index and read every call's row. PostgreSQL plans it as any join.
+_CALLS = sa.text(
+    """
+    SELECT t.id, count(*),
+           sum(CASE WHEN r.score IS NOT NULL AND r.score_weight IS NOT NULL
+                    THEN r.score * r.score_weight END),
+           sum(CASE WHEN r.score IS NOT NULL AND r.score_weight IS NOT NULL
+                    THEN r.score_weight END)
+    FROM technicians AS t CROSS JOIN responses AS r
+    WHERE r.technician_id = t.id AND r.submitted_at >= :starts_at AND r.submitted_at < :ends_at
+    GROUP BY t.id
+    """
+).bindparams(
+    sa.bindparam("starts_at", type_=UTCDateTime()), sa.bindparam("ends_at", type_=UTCDateTime())
+)
 
 
 def _calls(period: Period) -> dict[int, tuple[int, Decimal | None]]:
-    """Per technician: the period's calls and their pooled score, one pass over the calls
-    (``ix_responses_kpi`` holds every column read: the wide rows are never touched)."""
-    scored = Response.score.is_not(None) & Response.score_weight.is_not(None)
-    rows = db.session.execute(
-        sa.select(
-            Order.technician_id,
-            sa.func.count(),
-            sa.func.sum(sa.case((scored, Response.score * Response.score_weight))),
-            sa.func.sum(sa.case((scored, Response.score_weight))),
-        )
-        .join(Order, Order.id == Response.order_id)
-        .where(_in(Response.submitted_at, period), Order.technician_id.is_not(None))
-        .group_by(Order.technician_id)
-    )
+    """Per technician: the period's calls (all of them) and their pooled score."""
+    rows = db.session.execute(_CALLS, {"starts_at": period.starts_at, "ends_at": period.ends_at})
     return {tid: (count, _pooled(earned, weight)) for tid, count, earned, weight in rows}
 
 
@@ -415,24 +422,16 @@ def _lost_by_question(period: Period, technician_id: int) -> tuple[list[LostPoin
 
 
 def _call_costs(period: Period, technician_id: int) -> tuple[list[CallCost], dict[str, int]]:
-    in_period = sa.and_(
-        _in(Response.submitted_at, period),
-        Response.order_id == Order.id,
-        Order.technician_id == technician_id,
-    )
+    in_period = sa.and_(Response.technician_id == technician_id, _in(Response.submitted_at, period))
     counts = db.session.execute(
         sa.select(
             sa.func.count(),
             sa.func.sum(sa.case((Response.score >= HUNDRED, 1), else_=0)),
             sa.func.sum(sa.case((Response.score.is_(None), 1), else_=0)),
-        )
-        .select_from(Response)
-        .join(Order, Order.id == Response.order_id)
-        .where(in_period)
+        ).where(in_period)
     ).one()
     responses = db.session.scalars(
         sa.select(Response)
-        .join(Order, Order.id == Response.order_id)
         .where(in_period, Response.score < HUNDRED)
         .order_by(Response.score, Response.submitted_at, Response.id)
         .limit(EXPLAIN_LIMIT)
