@@ -13,8 +13,20 @@ import sys
 import time
 import traceback
 
-FULL = {"orders": 1_000_000, "tasks": 100_000, "complaints": 100_000}
-QUICK = {"orders": 20_000, "tasks": 5_000, "complaints": 20_000}
+FULL = {
+    "orders": 1_000_000,
+    "tasks": 100_000,
+    "complaints": 100_000,
+    "kpi_answers": 5_000_000,
+    "kpi_technicians": 1_000,
+}
+QUICK = {
+    "orders": 20_000,
+    "tasks": 5_000,
+    "complaints": 20_000,
+    "kpi_answers": 200_000,
+    "kpi_technicians": 200,
+}
 LOAD_STEPS = [100, 200, 300, 500, 800, 1000, 1500]
 
 
@@ -63,9 +75,28 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="rows in the import benchmark's order file (default 100,000; 10,000 with --quick)",
     )
     p.add_argument(
+        "--kpi-answers",
+        type=int,
+        help="answers a month for the technicians' KPI (default 5,000,000; 200,000 with --quick)",
+    )
+    p.add_argument(
+        "--kpi-technicians",
+        type=int,
+        help="technicians for the KPI benchmark (default 1,000; 200 with --quick)",
+    )
+    p.add_argument(
         "--only",
         nargs="+",
-        choices=["claim_render", "weight", "concurrent", "inbox", "load", "import", "reports"],
+        choices=[
+            "claim_render",
+            "weight",
+            "concurrent",
+            "inbox",
+            "load",
+            "import",
+            "kpi",
+            "reports",
+        ],
         help="run only these benchmarks",
     )
     args = p.parse_args(argv)
@@ -81,8 +112,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     args.load_seconds = args.load_seconds or (20.0 if args.quick else 60.0)
     args.qc_users = args.qc_users if args.qc_users is not None else (2 if args.quick else 5)
     args.import_rows = args.import_rows or (10_000 if args.quick else 100_000)
+    args.kpi_answers = args.kpi_answers or sizes["kpi_answers"]
+    args.kpi_technicians = args.kpi_technicians or sizes["kpi_technicians"]
+    args.kpi_rounds = 3 if args.quick else 5
     args.only = set(
-        args.only or ["claim_render", "weight", "concurrent", "inbox", "load", "import", "reports"]
+        args.only
+        or ["claim_render", "weight", "concurrent", "inbox", "load", "import", "kpi", "reports"]
     )
     return args
 
@@ -149,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
             "load": "one process, one asyncio loop (aiohttp), one browser per simulated person "
             "over real sockets to gunicorn on 127.0.0.1; floor = the same gunicorn serving a "
             "bare Flask page to the same client",
+            "kpi": "in-process: the report service's statements in an app context, median of "
+            "the measured rounds after one warm-up; floor = a bare count and SUM over the same "
+            "answers (the calls of the month and the month before, their answers and options)",
             "import": "a child process per measurement on an empty database of its own: the "
             "browser's import job (upload, columns, run_import) on a Windows-1251 ';' file; "
             "floor = csv.reader + a bare DB-API executemany INSERT of the same rows",
@@ -175,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
             # After the inbox benchmark: the QC users of the load test see its complaints.
             if "load" in args.only:
                 failures += _guarded(name, "load", lambda d=dataset: _load(d, args))
+            # It deals the orders to its own technicians; the overview after it reads its calls.
+            if "kpi" in args.only:
+                failures += _guarded(name, "kpi", lambda d=dataset: _kpi(d, args))
             # After the inbox and KPI benchmarks: their complaints and last month's calls.
             if "reports" in args.only:
                 failures += _guarded(name, "reports", lambda d=dataset: _reports(d, args))
@@ -224,6 +265,17 @@ def _load(dataset, args) -> None:
         seconds=args.load_seconds,
         qc_users=args.qc_users,
         quick=args.quick,
+    )
+
+
+def _kpi(dataset, args) -> None:
+    from bench import kpi
+
+    kpi.run(
+        dataset,
+        answers=args.kpi_answers,
+        technicians=args.kpi_technicians,
+        rounds=args.kpi_rounds,
     )
 
 
