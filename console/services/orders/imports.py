@@ -8,16 +8,19 @@ field while the good rows go in.
 1. Each row is read by the row rules (``intake.parse_row``, ``intake.check_order``): formats,
    the model's lengths, number ranges, NUL bytes, lookups. Rows that fail are rejected before
    the database sees them; nothing a database would refuse reaches it.
-2. Orders already stored (client + external id), or earlier in the file, are counted as
-   existing: importing a file again adds nothing.
+2. Orders already stored (client + external id) are counted as existing: importing a file
+   again adds nothing.
 3. The customer of each row is found as ``record_order`` finds it (``intake.choose_customer``
-   over the batch's customers read at once). Rows that stand alone (a new customer, or one
-   with no other order near this one's date and nothing to add to the customer; not a blocked
-   technician; no other row of the batch for the same customer, phone or customer number) are
-   inserted together in one savepoint: three multi-row INSERTs per batch.
-4. Every other row, and every row of a batch whose insert failed all the same, goes through
-   ``intake.record_order`` in a savepoint of its own (``begin_nested``): the repeat-repair check
-   and the blocked-technician flag, and a failure costs that row only.
+   over the batch's customers read at once). A row that shares its order number, phone,
+   customer number or customer with an earlier row of the batch waits for the next round of
+   the batch, which starts again at 2 with those rows only, once the rows before them are in.
+   The others go in together in one savepoint: three multi-row INSERTs per round, then the
+   repeat-repair check of those whose customer has another order near theirs, read at once
+   (``repeat_repairs.check_repeat_repairs``).
+4. A row with something to add to a known customer (a phone, a customer number, an email) or
+   for a blocked technician, and every row of a round whose insert failed all the same, goes
+   through ``intake.record_order`` in a savepoint of its own (``begin_nested``): a failure
+   costs that row only.
 
 **Runs**: the uploaded file is stored in the database (any worker can read it), the columns are
 chosen on a page (``columns``), then the job (``console.jobs.imports``) imports it batch by
@@ -139,8 +142,9 @@ class _Row:
     customer: object = None  # an existing customer's row (id, external_id, ...), or None
     customer_id: int | None = None  # a new customer's id, once inserted
     fast: bool = True
+    later: bool = False  # waits for the batch's next round (see RowImporter._find_customers)
     # A known customer with another order near this one's date: after the insert, the
-    # repeat-repair check runs on this order (repeat_repairs.check_repeat_repair).
+    # repeat-repair check runs on this order (repeat_repairs.check_repeat_repairs).
     check_repeat: bool = False
 
 
@@ -182,7 +186,6 @@ class RowImporter:
         self.now = now or utcnow()
         self.check_width = check_width  # a spreadsheet leaves out empty cells at a row's end
         self.lookups = intake.Lookups()
-        self.seen: set[tuple[int, str]] = set()  # (client, order number) met in the file
         self.window = repeat_window() + timedelta(days=1)  # a margin: the rule is theirs
 
     # -- reading --
@@ -245,23 +248,31 @@ class RowImporter:
         if records:
             result.last_line = records[-1].line
         rows = [row for record in records if (row := self._parse(record, result))]
-        rows = self._drop_existing(rows, result)
-        self._find_customers(rows, result)
-        rows = [row for row in rows if row.checked is not None]
-        fast = [row for row in rows if row.fast]
-        if fast:
-            try:
-                with db.session.begin_nested():
-                    flags = self._insert(fast)
-                result.created += len(fast)
-                result.repeat_repairs += flags
-            except (DBAPIError, _BatchNotInserted):
-                log.warning("a batch of %d orders failed; importing them one by one", len(fast))
-                for row in fast:
-                    row.fast = False
-        for row in rows:
-            if not row.fast:
-                self._record(row, result)
+        while rows:  # rounds: see _find_customers
+            rows = self._drop_existing(rows, result)
+            later = self._find_customers(rows, result)
+            rows = [row for row in rows if row.checked is not None and not row.later]
+            if later and len(rows) < 2:
+                # One row a round (the visits of one customer, say): record_order for each
+                # costs less than a round for each.
+                for row in sorted(rows + later, key=lambda r: r.line):
+                    self._record(row, result)
+                break
+            fast = [row for row in rows if row.fast]
+            if fast:
+                try:
+                    with db.session.begin_nested():
+                        flags = self._insert(fast)
+                    result.created += len(fast)
+                    result.repeat_repairs += flags
+                except (DBAPIError, _BatchNotInserted):
+                    log.warning("a batch of %d orders failed; importing them one by one", len(fast))
+                    for row in fast:
+                        row.fast = False
+            for row in rows:
+                if not row.fast:
+                    self._record(row, result)
+            rows = later
         result.rejected.sort(key=lambda r: r.line)
         return result
 
@@ -281,17 +292,23 @@ class RowImporter:
             )
         kept = []
         for row in rows:
-            key = (row.kwargs["client"].id, row.checked.external_id)
-            if key in stored or key in self.seen:
+            if (row.kwargs["client"].id, row.checked.external_id) in stored:
                 result.existing += 1
-                continue
-            self.seen.add(key)
-            kept.append(row)
+            else:
+                kept.append(row)
         return kept
 
-    def _find_customers(self, rows: list[_Row], result: BatchResult) -> None:
+    def _find_customers(self, rows: list[_Row], result: BatchResult) -> list[_Row]:
         """Each row's customer as ``record_order`` would find it, from the customers of the
-        batch read at once; which rows can be inserted together (``fast``)."""
+        batch read at once; which rows can be inserted together (``fast``), and which wait for
+        the next round (returned, ``later``): those that share their phone, customer number or
+        customer with an earlier row, which then find that row's customer and order as
+        ``record_order`` would have, in the file's order. A round instead of ``record_order``
+        for each of them: 2.0 of the 17 s of CPU a 100,000-row file took went on the 0.7 % of
+        its rows that went one by one."""
+        for row in rows:
+            row.customer, row.customer_id = None, None
+            row.fast, row.later, row.check_repeat = True, False, False
         phones: dict[int, set[str]] = {}
         numbers: dict[int, set[str]] = {}
         for row in rows:
@@ -349,6 +366,15 @@ class RowImporter:
                 number,
             )
             row.customer = customer
+            keys = {("order", c, checked.external_id), ("phone", c, checked.e164)}
+            if number:
+                keys.add(("number", c, number))
+            if customer is not None:
+                keys.add(("customer", customer.id))
+            if keys & claimed:
+                row.later = True
+                claimed |= keys
+                continue
             if customer is None and not checked.customer_name:
                 self._reject(
                     result,
@@ -362,7 +388,6 @@ class RowImporter:
                     ],
                 )
                 row.checked = None
-                self.seen.discard((c, checked.external_id))
                 continue
             if customer is not None:
                 row.fast = not (
@@ -372,23 +397,16 @@ class RowImporter:
                 )
             if intake.blocked(checked.technician):
                 row.fast = False
-            # A row that shares its phone, customer number or customer with an earlier row of
-            # the batch goes one by one, after the rows inserted together: it then finds that
-            # row's customer and order as record_order would have, in the file's order.
-            keys = {("phone", c, checked.e164)}
-            if number:
-                keys.add(("number", c, number))
-            if customer is not None:
-                keys.add(("customer", customer.id))
-            if keys & claimed:
-                row.fast = False
             claimed |= keys
         kept = [row for row in rows if row.checked is not None]
-        self._near_other_orders([row for row in kept if row.fast and row.customer is not None])
+        self._near_other_orders(
+            [row for row in kept if row.fast and not row.later and row.customer is not None]
+        )
+        return [row for row in kept if row.later]
 
     def _near_other_orders(self, rows: list[_Row]) -> None:
-        """Rows of known customers with another order near this one's date go one by one, for
-        the repeat-repair check (``repeat_repairs.check_repeat_repair``)."""
+        """Rows of known customers with another order near this one's date: the repeat-repair
+        check runs on them after the insert (``check_repeat``)."""
         if not rows:
             return
         ids = {row.customer.id for row in rows}
@@ -449,11 +467,12 @@ class RowImporter:
         orders = {
             o.id: o for o in db.session.scalars(select(Order).where(one_of(Order.id, wanted)))
         }
-        flags = 0
-        for id_ in wanted:  # in the file's order
-            check = repeat_repairs.check_repeat_repair(orders[id_], now=self.now, by=self.by)
-            flags += (check.repeat_of is not None) + len(check.later)
-        return flags
+        checks = repeat_repairs.check_repeat_repairs(
+            [orders[id_] for id_ in wanted],  # in the file's order
+            now=self.now,
+            by=self.by,
+        )
+        return sum((check.repeat_of is not None) + len(check.later) for check in checks)
 
     def _record(self, row: _Row, result: BatchResult) -> None:
         kwargs = dict(row.kwargs)
@@ -464,7 +483,6 @@ class RowImporter:
         except intake.OrderRejected as exc:
             errors = [(self.column_of.get(f, f), m) for f, m in exc.errors.items()]
             self._reject(result, row.line, row.values, errors)
-            self.seen.discard((client.id, row.checked.external_id))
             return
         except DBAPIError as exc:
             log.warning("line %s could not be stored: %s", row.line, exc.orig)
@@ -472,7 +490,6 @@ class RowImporter:
                 "the database refused this row (stored at the same time by another import?)"
             )
             self._reject(result, row.line, row.values, [(None, message)])
-            self.seen.discard((client.id, row.checked.external_id))
             return
         if not done.created:
             result.existing += 1

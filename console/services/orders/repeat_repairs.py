@@ -147,17 +147,50 @@ def check_repeat_repair(order: Order, *, now: datetime, by: User | None = None) 
     """Flag the order when the same customer had the same vehicle or address done within the
     window before it (inclusive), and flag the later unflagged orders it turns out to precede.
     An order already flagged (say, by a call's answer) keeps its flag."""
+    return check_repeat_repairs([order], now=now, by=by)[0]
+
+
+def check_repeat_repairs(
+    orders: list[Order], *, now: datetime, by: User | None = None
+) -> list[RepeatCheck]:
+    """``check_repeat_repair`` of each order in turn, the orders near them read in one query:
+    for orders of different customers (an import's batch), each stored before its check as
+    ``record_order`` would have stored it alone. One query instead of one per order (on
+    PostgreSQL a query per order took 13 ms once the import had made the statistics stale)."""
+    if not orders:
+        return []
+    if len({order.customer_id for order in orders}) != len(orders):
+        raise ValueError("one order per customer: each check would see the other's order")
     window = repeat_window()
-    nearby = db.session.scalars(
+    nearby: dict[int, list[Order]] = {}
+    for other in db.session.scalars(
         select(Order)
         .where(
-            Order.customer_id == order.customer_id,
-            Order.id != order.id,
-            Order.completed_at >= order.completed_at - window,
-            Order.completed_at <= order.completed_at + window,
+            Order.customer_id.in_({order.customer_id for order in orders}),
+            Order.completed_at >= min(order.completed_at for order in orders) - window,
+            Order.completed_at <= max(order.completed_at for order in orders) + window,
         )
         .order_by(Order.completed_at.desc(), Order.id.desc())
-    ).all()
+    ):
+        nearby.setdefault(other.customer_id, []).append(other)
+    return [
+        _check(
+            order,
+            [
+                other
+                for other in nearby.get(order.customer_id, ())
+                if other.id != order.id
+                and order.completed_at - window <= other.completed_at <= order.completed_at + window
+            ],
+            now=now,
+            by=by,
+        )
+        for order in orders
+    ]
+
+
+def _check(order: Order, nearby: list[Order], *, now: datetime, by: User | None) -> RepeatCheck:
+    """The check of one order against its customer's orders within the window (latest first)."""
     repeat_of = None
     if order.repeat_repair_state is None:
         repeat_of = next(
