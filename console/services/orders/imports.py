@@ -46,7 +46,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ARRAY, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy import ARRAY, any_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from console.database import unit_of_work, writing
@@ -63,6 +63,7 @@ from console.models import (
     User,
     utcnow,
 )
+from console.models.customers import NAME_SEARCH_FILL, NAME_SEARCH_PAUSE, NAME_SEARCH_RESUME
 from console.services import audit
 from console.services.orders import columns, files, intake, repeat_repairs
 from console.services.orders.repeat_repairs import repeat_window
@@ -431,15 +432,14 @@ class RowImporter:
         it sees what it would have seen alone). Returns the repeat-repair flags raised."""
         new = [row for row in rows if row.customer is None]
         if new:
-            ids = _insert_returning_ids(
-                Customer.__table__,
+            ids = _insert_customers(
                 [
                     {
                         **intake.customer_values(row.kwargs["client"], row.checked),
                         "created_at": self.now,
                     }
                     for row in new
-                ],
+                ]
             )
             _insert_many(
                 CustomerPhone.__table__,
@@ -518,6 +518,21 @@ def _insert_returning_ids(table, rows: list[dict]) -> list[int]:
     if after != before + len(rows) or added != len(rows):
         raise _BatchNotInserted(f"{table.name}: ids {before}..{after}, {added} rows")
     return list(range(before + 1, after + 1))
+
+
+def _insert_customers(rows: list[dict]) -> list[int]:
+    """Insert new customers; their ids. On SQLite their names go into the name search index in
+    one statement, its insert trigger standing down meanwhile (console/models/customers.py):
+    the trigger, row by row, took 12 of the ~165 us an imported row cost."""
+    if db.engine.dialect.name != "sqlite":
+        return _insert_returning_ids(Customer.__table__, rows)
+    db.session.execute(text(NAME_SEARCH_PAUSE))
+    try:
+        ids = _insert_returning_ids(Customer.__table__, rows)
+    finally:
+        db.session.execute(text(NAME_SEARCH_RESUME))
+    db.session.execute(text(NAME_SEARCH_FILL), {"first": ids[0], "last": ids[-1]})
+    return ids
 
 
 def _insert_many(table, rows: list[dict]) -> None:
