@@ -245,6 +245,7 @@ class RowImporter:
             driver.prepare_threshold = previous
 
     def _import_batch(self, records: list[files.Record]) -> BatchResult:
+        self.lookups.refresh(self.client)
         result = BatchResult(rows=len(records))
         if records:
             result.last_line = records[-1].line

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from console.extensions import db
 from console.models import (
@@ -549,6 +549,21 @@ class Lookups:
         self.technicians: dict[tuple[int, str], Technician | None | str] = {}
         self._names: dict[str, dict] = {}
         self._technician_names: dict[int, dict[str, list[int]]] = {}
+
+    def refresh(self, *also) -> None:
+        """Read again what a commit expired (an import commits each batch), one query per kind:
+        otherwise each technician, work type and client is read again on its first use in the
+        next batch, a query each (0.6 s of CPU over a 100,000-row file). ``also``: more objects
+        to read again with them (the import's own client)."""
+        found = [*self.clients.values(), *self.work_types.values(), *self.technicians.values()]
+        for model in (Client, WorkType, Technician):
+            ids = {
+                inspect(o).identity[0]
+                for o in (*found, *also)
+                if isinstance(o, model) and inspect(o).expired_attributes
+            }
+            if ids:
+                db.session.scalars(select(model).where(model.id.in_(ids))).all()
 
     def _by_name(self, model) -> dict[str, int]:
         """Folded name -> id of every row of a small table (clients, work types)."""
