@@ -160,7 +160,7 @@ def one_of(column, values):
 
 
 def _text(value) -> str:
-    return intake.as_text(value)
+    return files.cell_text(value)
 
 
 class RowImporter:

@@ -50,6 +50,7 @@ from console.models import (
 )
 from console.services import audit
 from console.services.orders import repeat_repairs
+from console.services.orders.files import cell_text
 
 # An order "completed" a little in the future is clock skew between systems, not an error.
 CLOCK_SKEW = timedelta(minutes=10)
@@ -706,19 +707,6 @@ def parse_mileage(raw) -> int:
     return int(digits)
 
 
-def as_text(value) -> str:
-    """A cell as text: a spreadsheet's 1234.0 is "1234" (an order or phone number)."""
-    if value is None:
-        return ""
-    if type(value) is str:
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="minutes")
-    return str(value)
-
-
 def parse_row(
     value: dict, lookups: Lookups, *, client: Client | None = None
 ) -> tuple[dict, dict[str, str]]:
@@ -742,23 +730,23 @@ def parse_row(
         if name not in given and name not in errors and not (name == "client" and client):
             errors[name] = _l("required")
     for name in ("client", "work_type", "technician"):
-        if name in given and len(as_text(given[name])) > MAX_LENGTH[name]:
+        if name in given and len(cell_text(given[name])) > MAX_LENGTH[name]:
             errors[name] = _l("at most %(n)s characters", n=MAX_LENGTH[name])
             del given[name]
     if "client" in given:
-        key = as_text(given["client"])
+        key = cell_text(given["client"])
         client = lookups.client(key)
         if client is None:
             errors["client"] = _l("no client with the key %(key)s", key=key)
     work_type = None
     if "work_type" in given:
-        key = as_text(given["work_type"])
+        key = cell_text(given["work_type"])
         work_type = lookups.work_type(key)
         if work_type is None:
             errors["work_type"] = _l("no work type with the key %(key)s", key=key)
     technician = None
     if "technician" in given and client is not None:
-        key = as_text(given["technician"])
+        key = cell_text(given["technician"])
         technician = lookups.technician(client, key)
         if technician == "ambiguous":
             errors["technician"] = _l("several technicians are called %(id)s", id=key)
@@ -782,7 +770,7 @@ def parse_row(
             mileage = parse_mileage(given["vehicle_mileage_km"])
         except ValueError as exc:
             errors["vehicle_mileage_km"] = exc.args[0]
-    kwargs = {name: (as_text(given[name]) if name in given else None) for name in _TEXT_FIELDS}
+    kwargs = {name: (cell_text(given[name]) if name in given else None) for name in _TEXT_FIELDS}
     kwargs["external_id"] = kwargs["external_id"] or ""
     kwargs["phone"] = kwargs["phone"] or ""
     kwargs.update(
