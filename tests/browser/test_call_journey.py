@@ -160,9 +160,10 @@ def test_operator_takes_a_call_ticks_answers_submits_and_gets_the_next_call(
     screenshot(page, "call-next")
 
     # The second call by keyboard alone: number keys tick, Tab moves to the next question
-    # (through a comment box where a question has one).
+    # (through a comment box where a question has one, and past the optional 0-10 question).
     question(page, "speed").locator("legend").click()
-    for key in ["5", "Tab", "1", "Tab", "Tab", "1", "Tab", "1", "Tab", "1", "Tab", "Tab", "1"]:
+    keys = ["5", "Tab", "1", "Tab", "Tab", "1", "Tab", "1", "Tab", "1", "Tab", "Tab", "Tab", "1"]
+    for key in keys:
         page.keyboard.press(key)
     for key, label in [
         ("speed", "5"),
@@ -174,6 +175,7 @@ def test_operator_takes_a_call_ticks_answers_submits_and_gets_the_next_call(
     ]:
         expect(question(page, key).get_by_role("radio", name=label, exact=False)).to_be_checked()
     expect(question(page, "service").locator("textarea")).to_have_value("")
+    expect(question(page, "recommend").locator("input:checked")).to_have_count(0)  # optional
     submits = []
     page.on("request", lambda r: submits.append(r.url) if r.url.endswith("/submit") else None)
     page.get_by_role("button", name="Submit").dblclick()

@@ -61,6 +61,37 @@ def test_shipped_scripts_cover_base_and_the_russian_demo_clients(catalog, runner
     )
 
 
+def test_shipped_scripts_mark_what_the_reports_read_as_nps_and_csat(catalog, runner, db):
+    assert load(runner, *SHIPPED).exit_code == 0
+    marked = {
+        (s.key, q.key): q
+        for s in db.session.scalars(select(CallScript))
+        for q in s.current_version.questions
+        if q.role
+    }
+    roles = {where: q.role for where, q in marked.items()}
+    assert roles == {
+        ("base", "speed"): "satisfaction",
+        ("base", "recommend"): "recommend",
+        ("garage-service", "staff"): "satisfaction",
+        ("garage-service", "recommend"): "recommend",
+        ("homefix", "recommend"): "recommend",
+    }
+    for (_, key), question in marked.items():
+        options = sorted(question.options, key=lambda o: o.position)
+        if question.role == "recommend":
+            # 0 to 10 in order, optional, and no complaint: a low score is a detractor, not a
+            # ticket; the points follow the value.
+            assert [o.key for o in options] == [str(n) for n in range(11)]
+            assert not question.required
+            assert all(o.complaint_category is None and not o.repeat_repair for o in options)
+            assert [o.points for o in options] == list(range(11))
+        else:
+            # A satisfaction scale, worst first: CSAT counts its last two options.
+            points = [o.points for o in options]
+            assert points == sorted(points) and len(points) == 5, key
+
+
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_every_shipped_file_exports_to_yaml_that_loads_back_the_same(
     catalog, runner, db, path, write_script
