@@ -24,8 +24,11 @@ from console.models import (
 from console.services.reports import overview
 from console.services.reports.overview import Filters
 from console.services.reports.periods import Period
+from tests.helpers import on_both_databases
 from tests.reports import overview_fixtures as data
 from tests.reports.overview_fixtures import ARGS, BEFORE, PERIOD, UTC_ZONE, WEEK1, WEEK2
+
+pytestmark = on_both_databases
 
 
 @pytest.fixture
