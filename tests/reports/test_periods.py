@@ -40,6 +40,8 @@ def test_bad_dates_are_named_by_field_and_last_month_is_shown():
         ({"from": "2026-11-30", "to": "2026-11-01"}, "to"),
         ({"from": "2020-01-01", "to": "2026-11-30"}, "to"),
         ({"from": "2026-11-01", "to": ""}, "to"),
+        ({"from": "2026-11-01", "to": "9999-12-31"}, "to"),  # its end would overflow
+        ({"from": "0001-01-01", "to": "2026-11-01"}, "from"),  # its previous period, too
     ):
         period, errors = periods.parse(args, tz=MSK, today=TODAY)
         assert set(errors) == {field}, args

@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 
 LONGEST = 366  # days a report may cover
+# The days a report may name: a period, its previous one and their UTC bounds in any zone stay
+# within what a date holds (0001-01-01 or 9999-12-31 would overflow), far beyond any data.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,13 @@ def parse(args, *, tz: ZoneInfo, today: date) -> tuple[Period, dict[str, str]]:
             found[name] = date.fromisoformat(raw)
         except ValueError:
             errors[name] = str(_l("Enter a date as YYYY-MM-DD."))
+    if errors:
+        return last_month(today, tz), errors
+    for name, day in found.items():
+        if not FIRST_DAY <= day <= LAST_DAY:
+            errors[name] = str(
+                _l("Enter a date from %(first)s to %(last)s.", first=FIRST_DAY, last=LAST_DAY)
+            )
     if errors:
         return last_month(today, tz), errors
     start, end = found["from"], found["to"]
