@@ -24,7 +24,9 @@ def api_token() -> None:
     multiple=True,
     required=True,
     type=click.Choice(api_tokens.ISSUABLE),
-    help="What the token may do; repeat for several.",
+    help="What the token may do; repeat for several. "
+    + "; ".join(f"{scope}: {text}" for scope, text in api_tokens.SCOPES.items())
+    + ".",
 )
 @with_appcontext
 def create(name: str, scopes: tuple[str, ...]) -> None:

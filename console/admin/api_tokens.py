@@ -27,7 +27,7 @@ SCOPE_LABELS = {
     api_tokens.ORDERS_WRITE: _l("Send orders (a shop's or marketplace's system)"),
     api_tokens.COMPLAINTS_READ: _l("Read complaints (payroll, CRM)"),
     api_tokens.TELEPHONY: _l("Report calls and recordings (telephony provider)"),
-    api_tokens.KPI_READ: _l("Read KPI figures (reserved, not available yet)"),
+    api_tokens.REPORTS_READ: _l("Read reports: technicians' KPI (payroll)"),
 }
 
 

@@ -1,6 +1,6 @@
-"""The JSON API, version 1 (``/api/v1``): orders in, complaints out, call events from the
-telephony provider. Documented by ``/api/v1/openapi.json`` (``console.api.spec``) and the page
-``/api/v1/docs``.
+"""The JSON API, version 1 (``/api/v1``): orders in, complaints and the technicians' KPI out,
+call events from the telephony provider. Documented by ``/api/v1/openapi.json``
+(``console.api.spec``) and the page ``/api/v1/docs``.
 
 Other systems use it with a bearer token (``console.services.api_tokens``), each view declaring
 the scope it needs (``@token_required``): no cookie, no session and no CSRF token play any part,
@@ -73,4 +73,4 @@ def call_attempt_id(task) -> int | None:
     return telephony_service.open_attempt_id(task.id, task.held_by_id)
 
 
-from console.api import complaints, openapi, orders, telephony  # noqa: E402,F401
+from console.api import complaints, openapi, orders, reports, telephony  # noqa: E402,F401

@@ -3,6 +3,7 @@ people. Public: they describe the API and hold no data (every other route needs 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import jsonify, render_template, url_for
@@ -37,6 +38,7 @@ class Operation:
     parameters: list[dict]
     body: str | None
     responses: list[tuple[str, str, str | None]]  # status, description, schema
+    examples: list[tuple[str, str]]  # status, an example body as indented JSON
 
 
 def type_of(schema: dict | None) -> str:
@@ -75,6 +77,15 @@ def _schema_of(content: dict | None) -> str | None:
     return f"{type_of(body.get('schema'))} · {media}"
 
 
+def _examples(responses: dict) -> list[tuple[str, str]]:
+    out = []
+    for status, response in responses.items():
+        for body in (response.get("content") or {}).values():
+            if "example" in body:
+                out.append((status, json.dumps(body["example"], indent=2, ensure_ascii=False)))
+    return out
+
+
 def operations(document: dict) -> list[Operation]:
     out = []
     for path, item in document["paths"].items():
@@ -107,6 +118,7 @@ def operations(document: dict) -> list[Operation]:
                         (status, r.get("description", ""), _schema_of(r.get("content")))
                         for status, r in op.get("responses", {}).items()
                     ],
+                    examples=_examples(op.get("responses", {})),
                 )
             )
     return out

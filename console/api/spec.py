@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-from console.models import ComplaintStatus
+from console.models import ComplaintStatus, TechnicianRole
 from console.services import api_tokens, order_feed, telephony
 from console.services.complaints import export
+from console.services.reports import kpi_export, periods
 
 VERSION = "1.0.0"
 
@@ -81,6 +82,54 @@ def _technician() -> dict:
             "name": {"type": "string"},
         },
     }
+
+
+_AMOUNT = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
+_KPI_REQUIRED = (
+    *kpi_export.PAYROLL_KEYS,  # the payroll CSV's columns, then what only the API gives
+    "technician_external_id",
+    "client_key",
+    "previous_score",
+    "previous_rank",
+    "rank_change",
+    "complaints_by_category",
+)
+_KPI_EXAMPLE = {
+    "period": {
+        "from": "2026-11-01",
+        "to": "2026-11-30",
+        "time_zone": "UTC",
+        "previous": {"from": "2026-10-01", "to": "2026-10-31"},
+    },
+    "technicians": [
+        {
+            "technician": "Sergey Orlov",
+            "client": "Acme Auto",
+            "role": "shop_master",
+            "surveys": 42,
+            "score": 91.37,
+            "rank": 1,
+            "score_change": 2.5,
+            "complaints_opened": 3,
+            "complaints_valid": 1,
+            "repeat_repairs": 1,
+            "bonus_percent": 5,
+            "fines": "1500.00",
+            "refunds": "0.00",
+            "currency": "RUB",
+            "technician_id": 17,
+            "technician_external_id": "M-017",
+            "client_key": "acme",
+            "previous_score": 88.87,
+            "previous_rank": 2,
+            "rank_change": 1,
+            "complaints_by_category": {
+                "punctuality": {"opened": 2, "valid": 0},
+                "quality": {"opened": 1, "valid": 1},
+            },
+        }
+    ],
+}
 
 
 SCHEMAS = {
@@ -237,6 +286,124 @@ SCHEMAS = {
             "next_cursor": {
                 "type": ["string", "null"],
                 "description": "Pass it as `after` for the next page; null on the last page.",
+            },
+        },
+    },
+    "KpiPeriod": {
+        "type": "object",
+        "required": ["from", "to", "time_zone", "previous"],
+        "properties": {
+            "from": {"type": "string", "format": "date", "description": "The first day."},
+            "to": {"type": "string", "format": "date", "description": "The last day, included."},
+            "time_zone": {"const": "UTC", "description": "Days are UTC days."},
+            "previous": {
+                "type": "object",
+                "required": ["from", "to"],
+                "description": "The period the changes compare with: the month before a "
+                "calendar month, else as many days just before.",
+                "properties": {
+                    "from": {"type": "string", "format": "date"},
+                    "to": {"type": "string", "format": "date"},
+                },
+            },
+        },
+    },
+    "TechnicianKpi": {
+        "type": "object",
+        "description": "One technician's figures for the period. The names from `technician` "
+        "to `technician_id` are the payroll CSV's columns (Reports → Technicians), with the "
+        "same values; the rest are the API's.",
+        "required": list(_KPI_REQUIRED),
+        "properties": {
+            "technician": {"type": "string", "description": "The technician's name."},
+            "client": {**_STRING, "description": "The client's name (null: independent)."},
+            "role": {"enum": [r.value for r in TechnicianRole]},
+            "surveys": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Completed calls about their orders submitted in the period.",
+            },
+            "score": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "maximum": 100,
+                "description": "Weighted score 0–100 pooled over every scored answer of the "
+                "period, to two decimals; null when nothing scored was answered.",
+            },
+            "rank": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "By score among every technician with one (all clients), "
+                "1 the best, ties by name; null without a score.",
+            },
+            "score_change": {
+                "type": ["number", "null"],
+                "description": "score − previous_score; null unless both exist.",
+            },
+            "complaints_opened": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Complaints about their orders opened in the period (not "
+                "merged into another).",
+            },
+            "complaints_valid": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Of those, the ones found valid.",
+            },
+            "repeat_repairs": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Repeat repairs confirmed in the period with them responsible.",
+            },
+            "bonus_percent": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 100,
+                "description": "The repeat-repair bonus tier that count puts them in.",
+            },
+            "fines": {**_AMOUNT, "description": "Fines charged to them in the period."},
+            "refunds": {
+                **_AMOUNT,
+                "description": "Refunds charged to them in the period (anti-poaching included).",
+            },
+            "currency": {"type": "string", "description": "ISO 4217, of fines and refunds."},
+            "technician_id": {"type": "integer", "description": "The console's id."},
+            "technician_external_id": {
+                **_STRING,
+                "description": "The technician's id in the client's system.",
+            },
+            "client_key": {**_STRING, "description": "The client's key (null: independent)."},
+            "previous_score": {"type": ["number", "null"], "minimum": 0, "maximum": 100},
+            "previous_rank": {"type": ["integer", "null"], "minimum": 1},
+            "rank_change": {
+                "type": ["integer", "null"],
+                "description": "Places gained since the previous period (negative: lost).",
+            },
+            "complaints_by_category": {
+                "type": "object",
+                "description": "complaints_opened and complaints_valid by category key.",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["opened", "valid"],
+                    "properties": {
+                        "opened": {"type": "integer", "minimum": 0},
+                        "valid": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+        },
+    },
+    "TechnicianKpiReport": {
+        "type": "object",
+        "required": ["period", "technicians"],
+        "properties": {
+            "period": _ref("KpiPeriod"),
+            "technicians": {
+                "type": "array",
+                "description": "Every technician who is active or had anything in the period, "
+                "best rank first, those without a score last by name.",
+                "items": _ref("TechnicianKpi"),
             },
         },
     },
@@ -404,6 +571,70 @@ def _paths() -> dict:
                 },
             }
         },
+        "/technicians/kpi": {
+            "get": {
+                "operationId": "technicianKpi",
+                "summary": "The technicians' KPI for a period",
+                "description": "Each technician's surveys, score, rank, complaints, confirmed "
+                "repeat repairs, bonus tier, fines and refunds: the figures of Reports → "
+                "Technicians and its payroll CSV, under the CSV's column names. The period is "
+                "whole UTC days, `from` and `to` included (both, or neither for last month), "
+                f"at most {periods.LONGEST} days. Scope `reports:read`.",
+                "security": [{"bearer": [api_tokens.REPORTS_READ]}],
+                "parameters": [
+                    {
+                        "name": "from",
+                        "in": "query",
+                        "description": "The first day (YYYY-MM-DD, UTC); with `to`. Default: "
+                        "the first day of last month.",
+                        "schema": {"type": "string", "format": "date"},
+                        "example": "2026-11-01",
+                    },
+                    {
+                        "name": "to",
+                        "in": "query",
+                        "description": "The last day, included (YYYY-MM-DD, UTC); with `from`. "
+                        "Default: the last day of last month.",
+                        "schema": {"type": "string", "format": "date"},
+                        "example": "2026-11-30",
+                    },
+                    {
+                        "name": "client",
+                        "in": "query",
+                        "description": "Only this client's technicians (the client's key). "
+                        "Ranks stay those among every client's technicians.",
+                        "schema": {"type": "string", "maxLength": 64},
+                        "example": "acme",
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The period and each technician's figures.",
+                        "content": {
+                            "application/json": {
+                                "schema": _ref("TechnicianKpiReport"),
+                                "example": _KPI_EXAMPLE,
+                            }
+                        },
+                    },
+                    **_token_errors(),
+                    "400": {
+                        "description": "A date that is not YYYY-MM-DD or out of range, `to` "
+                        f"before `from`, more than {periods.LONGEST} days, only one of them, "
+                        "or no client with this key; `fields` names each.",
+                        "content": {
+                            "application/json": {
+                                "schema": _ref("Error"),
+                                "example": {
+                                    "error": "Some query parameters could not be read.",
+                                    "fields": {"to": "The end is before the start."},
+                                },
+                            }
+                        },
+                    },
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",
@@ -440,11 +671,13 @@ def document(server_url: str = "/api/v1") -> dict:
         "info": {
             "title": "QC Call Console API",
             "version": VERSION,
-            "description": "Orders in, complaints out, call events from the telephony "
-            "provider. Every request carries a token: `Authorization: Bearer <token>` "
+            "description": "Orders in, complaints and the technicians' KPI out, call events "
+            "from the telephony provider. Every request carries a token: "
+            "`Authorization: Bearer <token>` "
             "(Admin → API tokens, or `flask api-token create`). Errors are "
             '`{"error": "...", "fields": {...}}`; requests are limited per token and '
-            "minute (429 with Retry-After); bodies to 1 MB. Times are UTC, ISO 8601.",
+            "minute (429 with Retry-After); bodies to 1 MB. Times are UTC, ISO 8601; a report's "
+            "days are UTC days.",
         },
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],

@@ -18,25 +18,27 @@ from console.models import Client, Role, utcnow
 from console.qc.repeat_forms import cause_label
 from console.reports import bp
 from console.services import catalog
-from console.services.reports import exports, kpi, periods
+from console.services.reports import exports, kpi, kpi_export, periods
 
-COLUMNS = [
-    exports.Column("technician", _l("Technician")),
-    exports.Column("client", _l("Client")),
-    exports.Column("role", _l("Role")),
-    exports.Column("surveys", _l("Surveys")),
-    exports.Column("score", _l("Score")),
-    exports.Column("rank", _l("Rank")),
-    exports.Column("score_change", _l("Score change")),
-    exports.Column("complaints_opened", _l("Complaints opened")),
-    exports.Column("complaints_valid", _l("Complaints found valid")),
-    exports.Column("repeat_repairs", _l("Confirmed repeat repairs")),
-    exports.Column("bonus_percent", _l("Repeat-repair bonus, %")),
-    exports.Column("fines", _l("Fines")),
-    exports.Column("refunds", _l("Refunds")),
-    exports.Column("currency", _l("Currency")),
-    exports.Column("technician_id", _l("Technician number")),
-]
+# The payroll table's headings; its keys and values are ``kpi_export``'s, shared with the API.
+LABELS = {
+    "technician": _l("Technician"),
+    "client": _l("Client"),
+    "role": _l("Role"),
+    "surveys": _l("Surveys"),
+    "score": _l("Score"),
+    "rank": _l("Rank"),
+    "score_change": _l("Score change"),
+    "complaints_opened": _l("Complaints opened"),
+    "complaints_valid": _l("Complaints found valid"),
+    "repeat_repairs": _l("Confirmed repeat repairs"),
+    "bonus_percent": _l("Repeat-repair bonus, %"),
+    "fines": _l("Fines"),
+    "refunds": _l("Refunds"),
+    "currency": _l("Currency"),
+    "technician_id": _l("Technician number"),
+}
+COLUMNS = [exports.Column(key, LABELS[key]) for key in kpi_export.PAYROLL_KEYS]
 
 
 def _period() -> tuple[periods.Period, dict[str, str], ZoneInfo]:
@@ -55,24 +57,8 @@ def _table(rows: list[kpi.TechnicianKpi], period: periods.Period, tz: ZoneInfo) 
         name=f"technician-kpi-{period.start.isoformat()}-{period.end.isoformat()}",
         columns=COLUMNS,
         rows=[
-            (
-                r.name,
-                r.client_name or "",
-                r.role,
-                r.surveys,
-                r.score,
-                r.rank,
-                r.score_change,
-                r.complaints_opened,
-                r.complaints_valid,
-                r.repeat_repairs,
-                r.bonus_percent,
-                r.fines,
-                r.refunds,
-                r.currency,
-                r.technician_id,
-            )
-            for r in rows
+            [line[key] for key in kpi_export.PAYROLL_KEYS]
+            for line in map(kpi_export.payroll_line, rows)
         ],
         tz=tz,
     )

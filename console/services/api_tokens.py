@@ -36,19 +36,18 @@ MAX_TOKEN_LENGTH = 200  # anything longer is not one of ours: no hashing of huge
 ORDERS_WRITE = "orders:write"
 COMPLAINTS_READ = "complaints:read"
 TELEPHONY = "telephony"
-KPI_READ = "kpi:read"
+REPORTS_READ = "reports:read"
 
 # What each scope lets a token do, in English for the CLI and the API's documentation (the
-# admin page has its own, translated, labels).
+# admin page has its own, translated, labels). Each is the least a system needs for its one
+# job: a payroll script reading the technicians' KPI gets ``reports:read``, not complaints.
 SCOPES = {
     ORDERS_WRITE: "send completed orders (POST /api/v1/orders)",
     COMPLAINTS_READ: "read complaints (GET /api/v1/complaints)",
     TELEPHONY: "report call events and recordings (POST /api/v1/calls/events)",
-    KPI_READ: "read KPI figures (reserved: no endpoint uses it yet)",
+    REPORTS_READ: "read reports: the technicians' KPI (GET /api/v1/technicians/kpi)",
 }
-# Known, but not given out until an endpoint needs them.
-RESERVED = frozenset({KPI_READ})
-ISSUABLE = tuple(scope for scope in SCOPES if scope not in RESERVED)
+ISSUABLE = tuple(SCOPES)
 
 DEFAULT_RATE_LIMIT = 600  # requests per token and minute
 RATE_WINDOW = timedelta(minutes=1)
@@ -84,8 +83,6 @@ def _clean_scopes(scopes) -> list[str]:
     chosen = []
     for scope in scopes:
         scope = str(scope).strip()
-        if scope in RESERVED:
-            raise TokenRefused(f"{scope} is reserved for a later version and cannot be given yet")
         if scope not in SCOPES:
             raise TokenRefused(f"unknown scope {scope!r} (known: {', '.join(ISSUABLE)})")
         if scope not in chosen:

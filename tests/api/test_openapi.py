@@ -17,7 +17,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from console.models import Client, WorkType
+from console.models import Client, Technician, WorkType
 
 PREFIX = "/api/v1"
 
@@ -52,7 +52,7 @@ def test_every_api_route_is_in_the_document_and_every_path_of_it_is_a_route(app,
 
 def test_the_document_is_valid_openapi(client):
     schema = schemathesis.openapi.from_dict(client.get(f"{PREFIX}/openapi.json").json)
-    assert len(list(schema.get_all_operations())) == 6
+    assert len(list(schema.get_all_operations())) == 7
 
 
 def test_the_docs_page_shows_the_endpoints_their_parameters_and_the_schemas(client):
@@ -63,8 +63,11 @@ def test_the_docs_page_shows_the_endpoints_their_parameters_and_the_schemas(clie
         "POST /api/v1/orders",
         "GET /api/v1/complaints/{complaint_id}",
         "POST /api/v1/calls/events",
+        "GET /api/v1/technicians/kpi",
         "updated_since",
         "orders:write",
+        "reports:read",
+        'id="schema-TechnicianKpi"',
         'id="schema-Complaint"',
         "array of Order (at most 1000 items)",
     ):
@@ -87,8 +90,10 @@ CHECKS = [
 
 @pytest.fixture
 def api_schema(app, db):
-    db.session.add(Client(key="acme", name="Acme Auto", timezone="Europe/Moscow"))
+    acme = Client(key="acme", name="Acme Auto", timezone="Europe/Moscow")
+    db.session.add(acme)
     db.session.add(WorkType(key="oil", name="Oil change"))
+    db.session.add(Technician(name="Tess Tech", client=acme, external_id="T-1"))  # a KPI line
     db.session.commit()
     return schemathesis.openapi.from_wsgi(f"{PREFIX}/openapi.json", app)
 
@@ -125,4 +130,5 @@ def test_the_api_keeps_to_its_document(api_schema, api, mode, examples):
         "GET /complaints",
         "GET /complaints/{complaint_id}",
         "POST /calls/events",
+        "GET /technicians/kpi",
     }

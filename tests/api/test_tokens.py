@@ -152,7 +152,7 @@ def test_the_cli_prints_the_token_on_its_last_line_and_stores_only_its_hash(runn
     assert audit_actions(db, "api_token.%") == ["api_token.created", "api_token.revoked"]
 
 
-def test_the_cli_refuses_unknown_and_reserved_scopes(runner):
+def test_the_cli_refuses_unknown_scopes(runner):
     assert runner.invoke(args=["api-token", "create", "X", "--scope", "kpi:read"]).exit_code != 0
     assert runner.invoke(args=["api-token", "create", "X", "--scope", "admin"]).exit_code != 0
     assert runner.invoke(args=["api-token", "create", "X"]).exit_code != 0
@@ -214,7 +214,7 @@ def test_the_admin_form_needs_a_name_and_a_scope(client, db, login_as):
     assert response.status_code == 422
     assert db.session.query(ApiToken).count() == 0
     response = client.post("/admin/api-tokens", data={"name": "X", "scopes": ["kpi:read"]})
-    assert response.status_code == 422  # reserved: not offered, not accepted
+    assert response.status_code == 422  # not a scope (any more): not offered, not accepted
 
 
 def test_only_admins_manage_tokens(client, login_as):

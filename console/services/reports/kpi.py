@@ -86,6 +86,8 @@ class TechnicianKpi:
     client_name: str | None
     currency: str
     tiers: list[int]
+    external_id: str | None = None  # the technician's id in the client's system
+    client_key: str | None = None
     surveys: int = 0
     score: Decimal | None = None
     complaints_opened: int = 0
@@ -278,6 +280,8 @@ def _technicians():
             Client.name,
             Client.currency,
             Client.repeat_bonus_tiers,
+            Technician.external_id,
+            Client.key,
         ).outerjoin(Client, Client.id == Technician.client_id)
     ).all()
 
@@ -318,7 +322,18 @@ def technician_kpi(period: Period, *, client_id: int | None = None) -> list[Tech
         charges[tid][ActionKind(kind)] = _money(amount)
 
     out = []
-    for tid, name, role, status, owner_id, owner_name, currency, own_tiers in technicians:
+    for (
+        tid,
+        name,
+        role,
+        status,
+        owner_id,
+        owner_name,
+        currency,
+        own_tiers,
+        external_id,
+        owner_key,
+    ) in technicians:
         if client_id is not None and owner_id != client_id:
             continue
         row = TechnicianKpi(
@@ -329,6 +344,8 @@ def technician_kpi(period: Period, *, client_id: int | None = None) -> list[Tech
             client_name=owner_name,
             currency=currency or "RUB",
             tiers=tiers_for(role, own_tiers),
+            external_id=external_id,
+            client_key=owner_key,
             surveys=surveys.get(tid, 0),
             score=scores.get(tid),
             repeat_repairs=repeats.get(tid, 0),
@@ -478,6 +495,8 @@ def explain(technician_id: int, period: Period) -> Explanation | None:
             client_name=owner.name if owner else None,
             currency=owner.currency if owner else "RUB",
             tiers=tiers_for(technician.role, owner.repeat_bonus_tiers if owner else None),
+            external_id=technician.external_id,
+            client_key=owner.key if owner else None,
         )
         kpi.bonus_percent = kpi.tiers[0]
     lost, weight = _lost_by_question(period, technician_id)
