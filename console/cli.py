@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(calls)
     app.cli.add_command(orders)
     app.cli.add_command(api_token)
+    app.cli.add_command(reports)
 
 
 @click.command("seed-demo")
@@ -161,3 +162,19 @@ def calls() -> None:
 def calls_generate() -> None:
     """Add a follow-up call for every recently completed order that has none (idempotent)."""
     click.echo(generate_due_calls())
+
+
+@click.group("reports")
+def reports() -> None:
+    """Reports' running totals."""
+
+
+@reports.command("recount")
+@with_appcontext
+def reports_recount() -> None:
+    """Count the overview's running totals again from every order and call (after a restore,
+    or to fill them at once after the upgrade instead of waiting for the periodic job)."""
+    from console.services.reports import totals
+
+    hours = totals.recount()
+    click.echo(f"{hours} hours counted.")

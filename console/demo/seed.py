@@ -53,6 +53,7 @@ from console.models import (
     utcnow,
 )
 from console.services.auth import create_user
+from console.services.reports import totals
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - printed by `flask demo-logins`, never in production
 # (email, name, role, locale, time zone); locale None: the browser's language.
@@ -584,6 +585,7 @@ def _write_missing(stream: _ClientOrders, count: int) -> None:
             p.row["customer_id"] = ids[p.customer.external_id]
         if orders:
             _bulk_insert(Order, [p.row for p in orders])
+            totals.mark_hours(totals.hour_number(p.row["completed_at"]) for p in orders)
 
 
 def _bulk_insert(model, rows: list[dict]) -> None:

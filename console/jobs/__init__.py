@@ -52,6 +52,7 @@ PERIODIC: list[Periodic] = [
     # The only sender of emails and webhooks, new or retried: a few seconds' wait at most.
     Periodic("console.jobs.notifications.send_due", interval=10),
     Periodic("console.jobs.imports.take_up_waiting", interval=60),
+    Periodic("console.jobs.reports.refresh_totals", interval=60),
 ]
 
 

@@ -48,6 +48,7 @@ from console.models.notifications import (
     NotificationKind,
 )
 from console.models.orders import Order, RepeatRepairSource, RepeatRepairState
+from console.models.reports import ReportHour, ReportStaleHour
 from console.models.scripts import (
     AnswerOption,
     CallScript,
@@ -102,6 +103,8 @@ __all__ = [
     "QuestionKind",
     "RepeatRepairSource",
     "RepeatRepairState",
+    "ReportHour",
+    "ReportStaleHour",
     "Response",
     "ResponseAnswer",
     "Role",

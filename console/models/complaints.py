@@ -73,6 +73,20 @@ class Complaint(db.Model):
         Index("ix_complaints_deadline_at", "deadline_at"),
         Index("ix_complaints_status_id", "status", "id"),
         Index("ix_complaints_created", "created_at", "id"),
+        # Reports → Overview (console/services/reports/overview.py): a period's complaints by
+        # kind, category, cause and first-answer deadline, read from the index alone.
+        Index(
+            "ix_complaints_reports",
+            "created_at",
+            "kind",
+            "status",
+            "category",
+            "cause_category",
+            "first_answer_due_at",
+            "first_answered_at",
+            "client_id",
+            "technician_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)  # shown as "#311"

@@ -24,11 +24,6 @@ def app_config():
 
 
 @on_postgresql
-@pytest.mark.xfail(
-    strict=True,
-    reason="overview._hour_of truncates with date_trunc('hour', ...) in the session's time "
-    "zone on PostgreSQL, not in UTC as on SQLite",
-)
 def test_calls_per_hour_count_utc_hours_whatever_the_session_zone(db, call, make_user):
     anna = make_user(Role.OPERATOR, name="Anna")
     # Dials at 10:20 and 10:40 UTC: one hour of work (in Kolkata 15:50 and 16:10).

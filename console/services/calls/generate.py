@@ -28,6 +28,7 @@ from console.models import (
     WorkType,
     utcnow,
 )
+from console.services.reports import totals
 
 
 @dataclass
@@ -105,6 +106,7 @@ def generate_due_calls(now: datetime | None = None, *, batch: int = 5000) -> Gen
                 insert(CallTask).on_conflict_do_nothing(index_elements=["order_id", "purpose"]),
                 values,
             )
+            totals.mark_orders(v["order_id"] for v in values)
     return result
 
 

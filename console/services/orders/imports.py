@@ -67,6 +67,7 @@ from console.models.customers import NAME_SEARCH_FILL, NAME_SEARCH_PAUSE, NAME_S
 from console.services import audit
 from console.services.orders import columns, files, intake, repeat_repairs
 from console.services.orders.repeat_repairs import repeat_window
+from console.services.reports import totals
 
 log = logging.getLogger(__name__)
 
@@ -460,6 +461,7 @@ class RowImporter:
             )
             for row in rows
         ]
+        totals.mark_hours(totals.hour_number(v["completed_at"]) for v in values)
         if not any(row.check_repeat for row in rows):
             _insert_many(Order.__table__, values)
             return 0

@@ -13,15 +13,13 @@ may be cut by the period (a week that starts before the 1st counts only the days
 
 **Definitions** (the page says them too):
 
-* *dissatisfied customer*: a completed call whose response scored below ``DISSATISFIED_BELOW``
-  (60 of 100) or that opened a complaint (DOMAIN.md, 001: "summarise dissatisfaction");
-  the share is of all completed calls, the average score of the scored ones;
+* *dissatisfied customer*, *NPS*, *CSAT*, *first-time fix* and the *funnel*'s steps: see
+  ``facts.py``, which counts them row by row; they are summed from the running totals
+  (``totals.py``) where the filters allow;
 * *complaints*: tickets of kind "complaint" opened in the period (merged duplicates not
   counted again, poaching cases counted apart), by category and by the cause QC gave;
 * *top three problems*: the three most frequent complaint categories of the period (ties by
   name), with their count in the previous period (``Period.previous()``) and the change;
-* *first-time fix*: of the orders completed in a month, the share not confirmed as a repeat
-  repair (DOMAIN.md, 000: the commission confirmed it);
 * *poaching per 1,000 calls*: poaching cases opened in a month per 1,000 completed calls of
   that month (DOMAIN.md, 003);
 * *deadline compliance*: of the complaints opened in a week whose first-answer deadline is
@@ -33,12 +31,6 @@ may be cut by the period (a week that starts before the 1st counts only the days
   time* the mean length of the completed calls; *callbacks kept* the share of callbacks the
   operator promised, due in the period, that someone dialled no later than
   ``CALLBACK_GRACE`` after the promised time;
-* *funnel*: the orders completed in the period → with a call task → reached at least once →
-  surveyed (a completed call) → with a complaint → every complaint finished (resolved or
-  closed); each conversion is of the step before. Orders belong to no operator: the funnel
-  and the first-time fix ignore the operator filter.
-* *NPS*: on questions marked "recommend (0–10)": % promoters (9–10) − % detractors (0–6);
-  *CSAT*: on questions marked "satisfaction scale": % of answers in the top two options.
 """
 
 from __future__ import annotations
@@ -46,14 +38,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
-from sqlalchemy import Integer, and_, case, cast, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Integer, and_, case, exists, func, literal, select
 
 from console.extensions import db
 from console.models import (
-    AnswerOption,
     CallAttempt,
     CallOutcome,
     CallTask,
@@ -61,44 +50,20 @@ from console.models import (
     ComplaintKind,
     ComplaintStatus,
     Order,
-    RepeatRepairState,
     Response,
-    ResponseAnswer,
     User,
 )
 from console.models.base import UTCDateTime
-from console.models.scripts import Question
 from console.services.calls.stats import REACHED
-from console.services.complaints.status import OPEN
+from console.services.reports import facts, totals
+from console.services.reports.facts import DISSATISFIED_BELOW, Filters
 from console.services.reports.periods import Period
 
-DISSATISFIED_BELOW = Decimal(60)  # a response scored below this (of 100) is dissatisfied
+__all__ = ["DISSATISFIED_BELOW", "Filters"]
+
 CALLBACK_GRACE = timedelta(minutes=15)
 TOP = 3
 NO_CAUSE = ""  # complaints QC has not classified yet
-
-
-@dataclass(frozen=True)
-class Filters:
-    client_id: int | None = None
-    work_type_id: int | None = None
-    technician_id: int | None = None
-    operator_id: int | None = None
-
-    @property
-    def by_order(self) -> bool:
-        return any((self.client_id, self.work_type_id, self.technician_id))
-
-    def order_conditions(self) -> list:
-        """Conditions on ``Order`` (join it first)."""
-        found = []
-        if self.client_id:
-            found.append(Order.client_id == self.client_id)
-        if self.work_type_id:
-            found.append(Order.work_type_id == self.work_type_id)
-        if self.technician_id:
-            found.append(Order.technician_id == self.technician_id)
-        return found
 
 
 # --- buckets --------------------------------------------------------------------------------
@@ -160,10 +125,9 @@ def _seconds_between(start, end):
 
 
 def _hour_of(column):
-    """The clock hour of a timestamp (UTC), as a value to count distinct ones of."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return func.strftime("%Y-%m-%d %H", column)
-    return func.date_trunc("hour", column)
+    """The UTC clock hour of a timestamp, as a value to count distinct ones of (PostgreSQL's
+    ``date_trunc`` would truncate in the session's time zone)."""
+    return totals.epoch_hours(column, db.session.get_bind().dialect.name)
 
 
 def _share(part, whole) -> float | None:
@@ -186,58 +150,20 @@ class SatisfactionWeek:
         return _share(self.dissatisfied, self.calls)
 
 
-def _opened_complaint(period: Period):
-    """The responses that opened a complaint: the complaints of the period read once (a call's
-    complaints are opened when it is submitted; a day's slack for one submitted at the very
-    end), not a lookup per response, which SQLite plans as a scan of every complaint when
-    most have no response (manual ones) and its statistics say the key is useless."""
-    return Response.id.in_(
-        select(Complaint.response_id).where(
-            Complaint.created_at >= period.starts_at,
-            Complaint.created_at < period.ends_at + timedelta(days=1),
-            Complaint.kind == ComplaintKind.COMPLAINT,
-            Complaint.response_id.is_not(None),
-        )
-    )
-
-
-def _response_scope(period: Period, filters: Filters, query):
-    query = query.where(
-        Response.submitted_at >= period.starts_at, Response.submitted_at < period.ends_at
-    )
-    if filters.by_order:
-        query = query.join(Order, Order.id == Response.order_id).where(*filters.order_conditions())
-    if filters.operator_id:
-        query = query.where(Response.operator_id == filters.operator_id)
-    return query
+def _sums(source: facts.Source, period: Period, buckets: Buckets, filters: Filters):
+    """The source's figures per bucket, from the running totals where the filters allow."""
+    return totals.sums(source, period.starts_at, period.ends_at, buckets.edges, filters)
 
 
 def satisfaction(period: Period, filters: Filters) -> list[SatisfactionWeek]:
     buckets = weekly(period)
-    bad = or_(Response.score < DISSATISFIED_BELOW, _opened_complaint(period))
-    inner = _response_scope(
-        period,
-        filters,
-        select(
-            buckets.index(Response.submitted_at).label("b"),
-            Response.score.label("score"),
-            case((bad, 1), else_=0).label("bad"),
-        ),
-    )
-    rows = db.session.execute(
-        _grouped(
-            inner,
-            lambda s: func.count(),
-            lambda s: func.count(s.c.score),
-            lambda s: func.sum(s.c.bad),
-            lambda s: func.avg(s.c.score),
-        )
-    ).all()
     weeks = [SatisfactionWeek(start) for start in buckets.starts]
-    for b, calls, scored, bad_count, average in rows:
+    for b, sums in _sums(facts.CALLS, period, buckets, filters).items():
         week = weeks[b]
-        week.calls, week.scored, week.dissatisfied = calls, scored, int(bad_count or 0)
-        week.average_score = round(float(average), 1) if average is not None else None
+        week.calls, week.scored = int(sums["calls"]), int(sums["scored"])
+        week.dissatisfied = int(sums["dissatisfied"])
+        if week.scored:
+            week.average_score = round(float(sums["score_sum"]) / week.scored, 1)
     return weeks
 
 
@@ -373,26 +299,13 @@ class QualityMonth:
 def quality_by_month(period: Period, filters: Filters) -> list[QualityMonth]:
     buckets = monthly(period)
     months = [QualityMonth(start) for start in buckets.starts]
-
-    orders = select(
-        buckets.index(Order.completed_at).label("b"),
-        case((Order.repeat_repair_state == RepeatRepairState.CONFIRMED, 1), else_=0).label("r"),
-    ).where(
-        Order.completed_at >= period.starts_at,
-        Order.completed_at < period.ends_at,
-        *filters.order_conditions(),
-    )
-    for b, n, repeats in db.session.execute(
-        _grouped(orders, lambda s: func.count(), lambda s: func.sum(s.c.r))
-    ):
-        months[b].orders, months[b].repeat_repairs = n, int(repeats or 0)
-
-    calls = _response_scope(
-        period, filters, select(buckets.index(Response.submitted_at).label("b"))
-    )
-    for b, n in db.session.execute(_grouped(calls, lambda s: func.count())):
-        months[b].calls = n
-
+    for b, sums in _sums(facts.ORDERS, period, buckets, filters).items():
+        months[b].orders, months[b].repeat_repairs = (
+            int(sums["orders"]),
+            int(sums["repeat_repairs"]),
+        )
+    for b, sums in _sums(facts.CALLS, period, buckets, filters).items():
+        months[b].calls = int(sums["calls"])
     poaching = _complaint_scope(
         period,
         filters,
@@ -569,52 +482,30 @@ class Step:
     of_previous: float | None  # the conversion from the step before
 
 
+# (the step, its figure in ``facts.ORDERS``)
+STEPS = (
+    ("orders", "orders"),
+    ("call_tasks", "with_task"),
+    ("reached", "reached"),
+    ("surveyed", "surveyed"),
+    ("complaint", "with_complaint"),
+    ("resolved", "resolved"),
+)
+
+
 def funnel(period: Period, filters: Filters) -> list[Step]:
-    """Orders completed in the period and how far each got (one row per order, one pass)."""
-    has_task = exists().where(CallTask.order_id == Order.id)
-    reached = (
-        exists()
-        .where(CallTask.order_id == Order.id, CallAttempt.task_id == CallTask.id)
-        .where(CallAttempt.outcome.in_(REACHED))
-    )
-    surveyed = exists().where(Response.order_id == Order.id)
-    complaint = exists().where(
-        Complaint.order_id == Order.id,
-        Complaint.kind == ComplaintKind.COMPLAINT,
-        Complaint.status != ComplaintStatus.MERGED,
-    )
-    still_open = exists().where(
-        Complaint.order_id == Order.id,
-        Complaint.kind == ComplaintKind.COMPLAINT,
-        Complaint.status.in_(OPEN),
-    )
-    row = db.session.execute(
-        select(
-            func.count(),
-            _count(has_task),
-            _count(reached),
-            _count(surveyed),
-            _count(complaint),
-            _count(and_(complaint, ~still_open)),
-        ).where(
-            Order.completed_at >= period.starts_at,
-            Order.completed_at < period.ends_at,
-            *filters.order_conditions(),
-        )
-    ).one()
-    keys = ("orders", "call_tasks", "reached", "surveyed", "complaint", "resolved")
+    """Orders completed in the period and how far they got (``facts.ORDERS``)."""
+    whole = Buckets([period.start], [period.starts_at])
+    sums = _sums(facts.ORDERS, period, whole, filters).get(0, {})
     steps, previous = [], None
-    for key, n in zip(keys, row, strict=True):
-        steps.append(Step(key, int(n), None if previous is None else _share(int(n), previous)))
-        previous = int(n)
+    for key, figure in STEPS:
+        n = int(sums.get(figure, 0))
+        steps.append(Step(key, n, None if previous is None else _share(n, previous)))
+        previous = n
     return steps
 
 
 # --- NPS and CSAT -----------------------------------------------------------------------------
-
-RECOMMEND = "recommend"  # a 0-10 "would you recommend us" question
-SATISFACTION = "satisfaction"  # a satisfaction scale: the top two options are "satisfied"
-ROLES = (RECOMMEND, SATISFACTION)
 
 
 @dataclass
@@ -641,49 +532,13 @@ class Loyalty:
 
 
 def loyalty(period: Period, filters: Filters) -> Loyalty:
-    """NPS over the answers to questions marked ``recommend`` (the option's key is its 0-10
-    value) and CSAT over those marked ``satisfaction`` (the top two options by position are
-    "satisfied")."""
-    scores = _response_scope(
-        period,
-        filters,
-        select(AnswerOption.key.label("value"))
-        .select_from(Response)
-        .join(ResponseAnswer, ResponseAnswer.response_id == Response.id)
-        .join(Question, Question.id == ResponseAnswer.question_id)
-        .join(AnswerOption, AnswerOption.id == ResponseAnswer.option_id)
-        .where(Question.role == RECOMMEND),
-    ).subquery()
-    value = cast(scores.c.value, Integer)
-    nps = db.session.execute(
-        select(func.count(), _count(value >= 9), _count(value <= 6)).where(
-            scores.c.value.in_([str(n) for n in range(11)])
-        )
-    ).one()
-    # Top two: fewer than two options come after the ticked one in its question.
-    ticked, other = aliased(AnswerOption), aliased(AnswerOption)
-    after = (
-        select(func.count())
-        .select_from(other)
-        .where(other.question_id == ticked.question_id, other.position > ticked.position)
-        .correlate(ticked)
-        .scalar_subquery()
-    )
-    answers = _response_scope(
-        period,
-        filters,
-        select(case((after < 2, 1), else_=0).label("top"))
-        .select_from(Response)
-        .join(ResponseAnswer, ResponseAnswer.response_id == Response.id)
-        .join(Question, Question.id == ResponseAnswer.question_id)
-        .join(ticked, ticked.id == ResponseAnswer.option_id)
-        .where(Question.role == SATISFACTION, ResponseAnswer.option_id.is_not(None)),
-    ).subquery()
-    csat = db.session.execute(select(func.count(), func.sum(answers.c.top))).one()
+    """NPS and CSAT of the period's answers (``facts.ANSWERS``)."""
+    whole = Buckets([period.start], [period.starts_at])
+    sums = _sums(facts.ANSWERS, period, whole, filters).get(0, {})
     return Loyalty(
-        answers=nps[0],
-        promoters=int(nps[1]),
-        detractors=int(nps[2]),
-        satisfied_answers=csat[0],
-        satisfied=int(csat[1] or 0),
+        answers=int(sums.get("recommend_answers", 0)),
+        promoters=int(sums.get("promoters", 0)),
+        detractors=int(sums.get("detractors", 0)),
+        satisfied_answers=int(sums.get("satisfaction_answers", 0)),
+        satisfied=int(sums.get("satisfied", 0)),
     )

@@ -14,7 +14,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from console.services.complaints.categories import category_label
-from console.services.reports import overview
+from console.services.reports import overview, totals
 from console.services.reports.exports import Column, Table
 from console.services.reports.periods import Period
 
@@ -267,6 +267,8 @@ class OverviewPage:
     category_names: dict
     cause_names: dict
     tables: dict[str, Table]
+    # since when changes wait to be added to the running totals the figures were read from
+    counting_since: datetime | None = None
 
 
 def page(
@@ -289,6 +291,11 @@ def page(
         category_names=category_labels(by_category.keys),
         cause_names=cause_labels(by_cause.keys, cause_names),
         tables={},
+        counting_since=(
+            totals.waiting_since(period.starts_at, period.ends_at)
+            if totals.uses_totals(period.starts_at, period.ends_at, filters)
+            else None
+        ),
     )
     found.tables = {
         "satisfaction": satisfaction_table(period, weeks),
