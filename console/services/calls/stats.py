@@ -23,6 +23,8 @@ from console.models import (
     utcnow,
 )
 from console.models.base import UTCDateTime
+from console.services import calling_hours
+from console.services.calls import tasks as calls
 
 REACHED = (
     CallOutcome.COMPLETED,
@@ -95,18 +97,24 @@ class QueueLine:
 
 
 def queue_summary(user: User | None = None, now: datetime | None = None) -> dict:
-    """Pending tasks due now, the rest of today, and due callbacks (the user's own first)."""
+    """Pending tasks due now, the rest of today, and due callbacks (the user's own first).
+
+    "Due now" is the claim's rule (``tasks.due_now``): a client outside its calling hours has
+    none due now, and an operator does not count callbacks only a colleague may make."""
     now = now or utcnow()
     tz = user.timezone if user is not None else "UTC"
     end_of_day = start_of_local_day(tz, now) + timedelta(days=1)
+    open_ids = calling_hours.open_client_ids(now)
+    due = calls.due_now(now, open_ids)
+    takeable = (calls.may_take(user.id),) if user is not None else ()
+    due_now = db.session.scalar(select(func.count()).where(*due, *takeable))
     pending = CallTask.status == TaskStatus.PENDING
-    due_now = db.session.scalar(select(func.count()).where(pending, CallTask.due_at <= now))
     due_today = db.session.scalar(
         select(func.count()).where(pending, CallTask.due_at > now, CallTask.due_at < end_of_day)
     )
     # Callbacks for anyone and the user's own, counted apart: each an index range
     # (ix_call_tasks_callback_claim), where "anyone's or mine" would read every pending task.
-    due_callbacks = and_(pending, CallTask.is_callback.is_(True), CallTask.due_at <= now)
+    due_callbacks = and_(*due, CallTask.is_callback.is_(True))
     for_anyone = db.session.scalar(
         select(func.count()).where(due_callbacks, CallTask.callback_user_id.is_(None))
     )
@@ -126,15 +134,18 @@ def queue_summary(user: User | None = None, now: datetime | None = None) -> dict
 
 
 def queue_by_client(now: datetime | None = None) -> list[QueueLine]:
+    """Per active client: calls due now (the claim's rule, ``tasks.due_now``: none while the
+    client is outside its calling hours), due within a day, and callbacks due now."""
     now = now or utcnow()
     end_of_day = now + timedelta(days=1)
     pending = CallTask.status == TaskStatus.PENDING
+    due = and_(*calls.due_now(now, calling_hours.open_client_ids(now)))
     rows = db.session.execute(
         select(
             Client,
-            func.sum(case((CallTask.due_at <= now, 1), else_=0)),
+            func.sum(case((due, 1), else_=0)),
             func.sum(case((CallTask.due_at <= end_of_day, 1), else_=0)),
-            func.sum(case(((CallTask.due_at <= now) & CallTask.is_callback, 1), else_=0)),
+            func.sum(case((due & CallTask.is_callback, 1), else_=0)),
         )
         .join(CallTask, (CallTask.client_id == Client.id) & pending, isouter=True)
         .where(Client.active.is_(True))

@@ -75,13 +75,30 @@ def held_task(user: User, now: datetime | None = None) -> CallTask | None:
     return db.session.scalars(select(CallTask).where(*_holds(user.id, now or utcnow()))).first()
 
 
+def due_now(now, open_ids) -> tuple:
+    """What "due now" means, for the claim and for every count of calls due now (the start
+    page, the live board): waiting, due, and its client within calling hours now
+    (``calling_hours.open_client_ids``). A task of a client outside its hours is not due now:
+    "Next call" could not hand it out."""
+    return (
+        CallTask.status == TaskStatus.PENDING,
+        CallTask.due_at <= now,
+        CallTask.client_id.in_(open_ids),
+    )
+
+
+def may_take(user_id) -> object:
+    """Whose waiting tasks an operator may take: anyone's, and callbacks only they may make."""
+    return or_(CallTask.callback_user_id.is_(None), CallTask.callback_user_id == user_id)
+
+
 def _queues(user_id, now, open_ids) -> list[tuple]:
     """Where the next task comes from, in priority order: my "only me" callbacks, then
     callbacks for anyone, then tasks whose lease ran out, then the oldest due task (DOMAIN
     rules, issue 4). Each is an index range read in due order (``ix_call_tasks_callback_claim``,
     ``ix_call_tasks_claim``)."""
     open_now = CallTask.client_id.in_(open_ids)
-    due = (CallTask.status == TaskStatus.PENDING, CallTask.due_at <= now, open_now)
+    due = due_now(now, open_ids)
     anyones = CallTask.callback_user_id.is_(None)
     return [
         (*due, CallTask.is_callback.is_(True), CallTask.callback_user_id == user_id),
@@ -355,7 +372,7 @@ def next_due_at(user: User, now: datetime | None = None) -> datetime | None:
     """When this operator can next get a call: the next task falling due, or the next opening
     of calling hours for a client whose calls are waiting ("No calls due now; next at 09:00")."""
     now = now or utcnow()
-    mine = or_(CallTask.callback_user_id.is_(None), CallTask.callback_user_id == user.id)
+    mine = may_take(user.id)
     # Per client, the earliest pending task: an index seek each (ix_call_tasks_client_status_due).
     earliest = (
         select(func.min(CallTask.due_at))
