@@ -139,6 +139,19 @@ def test_a_change_while_its_hour_is_counted_keeps_the_hour_marked(db, call, monk
     assert _stale_hours(db) == set()
 
 
+def test_a_run_of_the_job_stops_after_its_time_newest_hours_first(db, call):
+    call(WEEK1, score="90")
+    call(WEEK2, score="40")  # the newest hour marked (its order was completed 3 days before)
+    marked = _stale_hours(db)
+
+    assert totals.refresh(seconds=0) == 1
+    assert _stale_hours(db) == marked - {totals.hour_number(WEEK2)}
+    assert [w.calls for w in overview.satisfaction(PERIOD, Filters())] == [0, 1]
+
+    assert totals.refresh() == len(marked) - 1
+    assert _stale_hours(db) == set()
+
+
 def test_the_page_says_what_is_not_added_up_yet(client, login_as, call):
     login_as(Role.SUPERVISOR)
     call(WEEK1, score="90")

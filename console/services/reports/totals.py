@@ -28,6 +28,7 @@ refresh (``as_of``): the job runs every minute.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -210,17 +211,29 @@ def _recount(first: int, last: int) -> None:
         )
 
 
-def refresh(*, limit: int = 24 * 31) -> int:
+def refresh(*, limit: int = 24 * 31, seconds: float = 10.0) -> int:
     """Count the stale hours again (at most ``limit`` of them, newest first: last month is read
-    most), a few hours per transaction; returns how many were counted. The periodic job."""
-    stale = list(
-        db.session.scalars(select(ReportStaleHour.hour).order_by(ReportStaleHour.hour).limit(limit))
-    )
-    db.session.rollback()
-    for first, last in _runs(stale, HOURS_PER_TRANSACTION):
+    most), an hour per transaction, for about ``seconds`` at most (the job shares its thread
+    with the other periodic jobs: what is left waits for the next run); returns how many were
+    counted. The periodic job."""
+    started = time.monotonic()
+    with read_only():
+        stale = list(
+            db.session.scalars(
+                select(ReportStaleHour.hour)
+                .distinct()
+                .order_by(ReportStaleHour.hour.desc())
+                .limit(limit)
+            )
+        )
+    counted = 0
+    for first, last in sorted(_runs(stale, HOURS_PER_TRANSACTION), reverse=True):
         with unit_of_work():
             _recount(first, last)
-    return len(stale)
+        counted += last - first + 1
+        if time.monotonic() - started > seconds:
+            break
+    return counted
 
 
 def recount(since: datetime | None = None, until: datetime | None = None) -> int:
