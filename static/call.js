@@ -315,6 +315,44 @@
     box.textContent = seen.length ? box.dataset.label + " " + seen.join(" · ") : "";
   }
 
+  // --- notes beside questions ------------------------------------------------------------------
+
+  // A submit with missing answers marks those questions; a note goes as soon as its question is
+  // answered (or its comment written), not at the next submit.
+  function answered(li) {
+    if (li.querySelector("input:checked")) return true;
+    var boxes = li.querySelectorAll("input[type=radio], input[type=checkbox]");
+    var text = li.querySelector("textarea");
+    return boxes.length === 0 && !!text && text.value.trim() !== "";
+  }
+
+  function clearNotes(li) {
+    if (!li || !li.classList.contains("has-error")) return;
+    var required = li.querySelector('[data-missing="required"]');
+    var comment = li.querySelector('[data-missing="comment"]');
+    var text = li.querySelector("textarea.comment");
+    if (required && answered(li)) required.remove();
+    if (comment && (!li.querySelector("input[data-needs-comment]:checked") || (text && text.value.trim() !== ""))) {
+      comment.remove();
+    }
+    if (li.querySelector("[data-missing]")) return;
+    li.classList.remove("has-error");
+    if (!form.querySelector(".question.has-error")) {
+      var summary = form.querySelector(".call-missing");
+      if (summary) summary.hidden = true;
+    }
+  }
+
+  // An optional comment box is no Tab stop: Tab goes from one question to the next. It becomes
+  // one when a ticked answer asks for a comment, or once something is written in it.
+  function commentStops(li) {
+    var box = li.querySelector("textarea.comment");
+    if (!box) return;
+    var needed = !!li.querySelector("input[data-needs-comment]:checked") || box.value !== "";
+    if (needed) box.removeAttribute("tabindex");
+    else box.tabIndex = -1;
+  }
+
   // --- keyboard ------------------------------------------------------------------------------
 
   var current = null;
@@ -367,6 +405,20 @@
       setCurrent(li);
       input.click();
       input.focus();
+      return;
+    }
+    // A letter records an outcome (the letter shown on its button), by the key's place on the
+    // keyboard, so it works in any layout: N no answer, B busy, C call back…
+    if (/^Key[A-Z]$/.test(e.code) && !e.shiftKey && !typingIn(target) && !state.stopped &&
+        !(target.closest && target.closest(".call-callback-panel"))) {
+      var control = form.querySelector('[data-key="' + e.code.slice(3).toLowerCase() + '"]');
+      if (!control || control.disabled) return;
+      e.preventDefault();
+      control.click();
+      if (control.tagName === "SUMMARY") {
+        var first = document.querySelector("#callback-panel button, #callback-panel input");
+        if (first && control.parentNode.open) first.focus();
+      }
     }
   });
 
@@ -387,6 +439,8 @@
 
   form.addEventListener("change", function (e) {
     if (!isAnswer(e.target)) return;
+    var li = e.target.closest(".question");
+    if (li) { clearNotes(li); commentStops(li); }
     clearTimeout(state.typingTimer);
     applyShowIf();
     showCreates();
@@ -394,6 +448,8 @@
   });
   form.addEventListener("input", function (e) {
     if (!isAnswer(e.target) || e.target.tagName !== "TEXTAREA") return;
+    var li = e.target.closest(".question");
+    if (li) { clearNotes(li); commentStops(li); }
     clearTimeout(state.typingTimer);
     state.typingTimer = setTimeout(changed, TYPING_PAUSE_MS);
   });
