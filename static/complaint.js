@@ -16,7 +16,8 @@
     section.dataset.open = name || "";
     if (name && focus) {
       var panel = section.querySelector("#panel-" + name);
-      var first = panel && (panel.querySelector("[aria-invalid]") ||
+      var first = panel && (panel.querySelector(".cp-confirm button") ||
+        panel.querySelector("[aria-invalid]") ||
         panel.querySelector("select, textarea, input:not([type=hidden])"));
       if (first) first.focus();
     }
@@ -47,6 +48,19 @@
       var next = tabs[(i + (e.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
       next.focus();
       e.preventDefault();
+    });
+    // "Cancel" under a question (Confirmed: refund and block?): nothing was sent, so the
+    // question goes and the form stays as it was typed. Without JavaScript it reloads the page.
+    section.addEventListener("click", function (e) {
+      var cancel = e.target.closest(".cp-confirm-cancel");
+      if (!cancel) return;
+      e.preventDefault();
+      var box = cancel.closest(".cp-confirm");
+      var form = box.closest("form");
+      box.remove();
+      if (form) form.querySelectorAll(".cp-confirm-first").forEach(function (el) { el.hidden = false; });
+      var text = form && form.querySelector("textarea");
+      if (text) text.focus();
     });
     section.addEventListener("keydown", function (e) {
       if (e.key === "Escape" && section.dataset.open) {

@@ -227,6 +227,11 @@ def complaint(complaint_id: int):
 # --- acting ------------------------------------------------------------------------------------
 
 
+class AskFirst(Exception):
+    """The step was checked and would be taken, but it cannot be undone: the page asks first
+    (the form again, with its "Yes" button), and nothing is changed yet."""
+
+
 def _act(
     complaint_id: int,
     name: str,
@@ -235,7 +240,8 @@ def _act(
     fields: dict[str, str] | None = None,
 ):
     """Validate the posted form, run the step, commit once; answer with the updated work area
-    (htmx) or a redirect to the page; a refused step comes back with its message, 422."""
+    (htmx) or a redirect to the page; a refused step comes back with its message, 422; a step
+    that asks first (``AskFirst``) comes back with its question, changing nothing."""
     found = _complaint(complaint_id)
     forms = _forms(found, bound=name)
     form = forms[name]
@@ -244,6 +250,9 @@ def _act(
         try:
             blocked_before = _technician_blocked(found)
             message = run(found, form, now)
+        except AskFirst:
+            db.session.rollback()
+            return _ask(found, forms, name, now)
         except WorkflowError as error:
             db.session.rollback()
             _show_error(form, error, fields or {})
@@ -297,6 +306,14 @@ def _refused(found: Complaint, forms: dict[str, FlaskForm], name: str, now: date
         return render_blocks(PAGE, blocks, **context), 422
     context = _context(found, forms, now=now) | extra | {"oob": False}
     return render_template(PAGE, **context), 422
+
+
+def _ask(found: Complaint, forms: dict[str, FlaskForm], name: str, now: datetime):
+    """The form again, its panel open, with the question of its last step."""
+    if htmx:
+        context = _context(found, forms, now=now, open_panel=name, full=False)
+        return render_blocks(PAGE, ["work"], **context, asking=name)
+    return render_template(PAGE, **_context(found, forms, now=now, open_panel=name), asking=name)
 
 
 def _user(value: str | None) -> User | None:
@@ -455,6 +472,9 @@ def complaint_merge(complaint_id: int):
 @roles_required(*ACTING)
 def complaint_confirm(complaint_id: int):
     def run(c: Complaint, f: qc_forms.DecideForm, now: datetime) -> str:
+        if not f.sure.data:
+            poaching.check_confirm(c, note=f.text.data)
+            raise AskFirst
         poaching.confirm(c, by=current_user, now=now, note=f.text.data)
         return _("Poaching confirmed: the customer is refunded and the technician blocked.")
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     DecimalField,
     RadioField,
@@ -219,3 +220,6 @@ class DecideForm(FlaskForm):
     """The anti-poaching decision after the call back: confirmed, or not confirmed."""
 
     text = _text(_l("What the customer said"))
+    # "Yes: refund and block", the second step of Confirmed: the page asks first, after the
+    # decision was checked. Sent by that button only (never a hidden input of the form).
+    sure = BooleanField()

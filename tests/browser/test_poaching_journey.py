@@ -73,8 +73,8 @@ def test_contacts_yes_to_a_blocked_technician_and_a_flagged_order(
     # Confirmed: the refund of the whole order is charged to the technician, who is blocked.
     panel = open_tab(page, "Decide the case")
     panel.get_by_label("What the customer said").fill("Confirmed on the call-back.")
-    page.once("dialog", lambda dialog: dialog.accept())
     panel.get_by_role("button", name="Confirmed: refund and block").click()
+    page.get_by_role("button", name="Yes: refund and block").click()
     expect(timeline).to_contain_text("S. Orlov")
     expect(page.locator("#complaint-header")).to_contain_text("blocked")
     screenshot(page, "qc-poaching-journey-confirmed")

@@ -58,15 +58,58 @@ def called_back(db, case, qc_user, said="Yes, he gave me his card"):
 
 @pytest.mark.usefixtures("in_a_request")
 def test_nothing_is_decided_before_the_customer_is_called_back(db, case, qc_user):
-    for step in (
-        lambda: poaching.confirm(case, by=qc_user, now=utcnow()),
-        lambda: poaching.not_confirmed(case, by=qc_user, now=utcnow(), reason="No"),
+    for step, field in (
+        (lambda: poaching.confirm(case, by=qc_user, now=utcnow()), "note"),
+        (lambda: poaching.confirm(case, by=qc_user, now=utcnow(), note="  "), "note"),
+        (lambda: poaching.check_confirm(case, note=""), "note"),
+        (lambda: poaching.not_confirmed(case, by=qc_user, now=utcnow(), reason=" "), "reason"),
     ):
         with pytest.raises(WorkflowError) as caught:
             step()
         assert "Call the customer back first" in str(caught.value.message)
+        assert caught.value.field == field  # shown under the decision's own text box
     assert case.status == ComplaintStatus.NEW
     assert case.technician.under_review_since is not None
+    assert not case.technician.is_blocked
+    assert case.first_answered_at is None
+
+
+@on_both_databases
+def test_what_the_customer_said_with_the_decision_is_the_call_back(db, case, qc_user):
+    """The Decision tab's text, when no contact was logged, is logged as that contact (the
+    Contact tab's step: timeline, audit, first answer), then the case is decided."""
+    now = utcnow()
+    poaching.check_confirm(case, note="He left his card")  # would be taken; changes nothing
+    assert case.first_answered_at is None
+    assert all(e.kind != "contact" for e in case.events)
+    poaching.confirm(case, by=qc_user, now=now, note="He left his card")
+    db.session.commit()
+    assert case.first_answered_at == now
+    contact = next(e for e in case.events if e.kind == "contact")
+    assert (contact.body, contact.data["channel"], contact.data["first"]) == (
+        "He left his card",
+        "phone",
+        True,
+    )
+    kinds = [e.kind for e in case.events]
+    assert kinds.index("contact") < kinds.index("poaching_confirmed")
+    assert "complaint.contact" in audit_actions(db, "Complaint", case.id)
+    assert case.technician.is_blocked and case.status == ComplaintStatus.RESOLVED
+
+
+def test_not_confirmed_with_what_the_customer_said_logs_the_call_back(db, case, qc_user):
+    poaching.not_confirmed(case, by=qc_user, now=utcnow(), reason="Nobody left contacts")
+    db.session.commit()
+    assert [e.kind for e in case.events][-2:] == ["contact", "poaching_not_confirmed"]
+    assert case.first_answered_at is not None
+    assert case.status == ComplaintStatus.CLOSED
+
+
+def test_a_logged_call_back_is_not_logged_twice(db, case, qc_user):
+    called_back(db, case, qc_user)
+    poaching.confirm(case, by=qc_user, now=utcnow(), note="Confirmed on the call back")
+    db.session.commit()
+    assert [e.kind for e in case.events].count("contact") == 1
 
 
 @on_both_databases
@@ -207,14 +250,32 @@ def test_qc_confirms_a_case_on_its_page(db, client, login_as, case, qc_user):
     assert "under review" in page  # the technician's mark
     assert "Call the customer back and log what they said" in page
 
-    response = client.post(f"{url}/confirm", data={"decide-text": "Yes"}, headers=HX)
+    # Nothing said, no contact logged: refused under the text box, nothing asked.
+    response = client.post(f"{url}/confirm", data={"decide-text": " "}, headers=HX)
+    html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Call the customer back first" in response.get_data(as_text=True)
+    assert "Call the customer back first" in html
+    assert "Yes: refund and block" not in html
 
-    client.post(f"{url}/contact", data={"contact-channel": "phone", "contact-summary": "He did"})
+    # What the customer said, on the Decision tab: checked, then asked (nothing changed yet).
     response = client.post(f"{url}/confirm", data={"decide-text": "Card left"}, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
+    assert "Yes: refund and block" in html
+    assert f"from {case.technician.name}'s pay and block them?" in html
+    assert 'name="decide-sure"' in html and "Card left" in html
+    db.session.rollback()
+    assert not case.technician.is_blocked
+    assert case.first_answered_at is None
+    assert [e.kind for e in case.events] == ["created"]
+
+    # Yes: the text is logged as the contact, then refund and block.
+    response = client.post(
+        f"{url}/confirm", data={"decide-text": "Card left", "decide-sure": "y"}, headers=HX
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert "Customer contacted" in html
     assert "Refund of" in html and "deducted from" in html
     assert "blocked: no new orders" in html
     db.session.rollback()

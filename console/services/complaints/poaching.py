@@ -4,7 +4,9 @@ contacts, to do later jobs privately, is found out by the follow-up call.
 The case is opened by the contacts question of the call (``services.calls.submit``), which puts
 the technician "under review". Then fixed steps, each in the case's timeline and the audit log:
 
-1. QC calls the customer back and logs what they said (``complaint_workflow.log_contact``).
+1. QC calls the customer back and logs what they said (``complaint_workflow.log_contact``),
+   on the Contact tab or in the decision itself: what the customer said, written with the
+   decision when no contact was logged yet, is logged as that contact, through the same step.
 2. Confirmed (:func:`confirm`): the customer is refunded the full cost of the order, recorded as
    a deduction from the technician's pay; the technician is blocked (no new orders, shown as
    blocked everywhere) and the case is resolved.
@@ -47,6 +49,7 @@ from console.services.complaints.workflow import (
     add_event,
     clean_text,
     finish_waiting,
+    log_contact,
     order_amount,
     record_action,
     record_step,
@@ -59,10 +62,34 @@ def _require_case(case: Complaint) -> None:
         raise WorkflowError(_l("This is not an anti-poaching case."))
 
 
-def _require_call_back(case: Complaint) -> None:
-    """Step 1 comes first: nothing is decided before the customer was called back."""
+def _require_call_back(case: Complaint, said: str | None, field: str) -> None:
+    """Step 1 comes first: nothing is decided before the customer was called back. What they
+    said, written with the decision, is that call back when none was logged yet."""
+    if case.first_answered_at is None and said is None:
+        raise WorkflowError(
+            _l(
+                "Call the customer back first, and write here what they said: it is logged "
+                "as the contact with the customer."
+            ),
+            field,
+        )
+
+
+def _log_call_back(case: Complaint, said: str, *, by: User, now: datetime) -> None:
+    """The decision's text as the customer contact, when none was logged: the Contact tab's
+    own step, so it meets the first-answer deadline and shows in the timeline the same way."""
     if case.first_answered_at is None:
-        raise WorkflowError(_l("Call the customer back first, and log what they said."), "contact")
+        log_contact(case, summary=said, channel="phone", by=by, now=now)
+
+
+def check_confirm(case: Complaint, *, note: str | None = None) -> None:
+    """Everything :func:`confirm` checks, changing nothing: the page asks "refund and block?"
+    only for a decision that would be taken."""
+    _require_case(case)
+    require_open(case)
+    if case.technician is None:
+        raise WorkflowError(_l("This order has no technician: the case cannot be confirmed."))
+    _require_call_back(case, clean_text(note), "note")
 
 
 def confirm(
@@ -70,14 +97,12 @@ def confirm(
 ) -> ComplaintAction:
     """The customer confirms the technician left contacts: refund the full order cost, charged
     to the technician; block the technician; resolve the case. Confirming again (after a
-    reopen) adds no second refund."""
-    _require_case(case)
-    require_open(case)
-    _require_call_back(case)
+    reopen) adds no second refund. Every check comes before the first change."""
+    check_confirm(case, note=note)
     technician = case.technician
-    if technician is None:
-        raise WorkflowError(_l("This order has no technician: the case cannot be confirmed."))
     text = clean_text(note)
+    if text is not None:
+        _log_call_back(case, text, by=by, now=now)
     case.validity = Validity.VALID
     case.validity_reason = text
     record_step(
@@ -123,10 +148,11 @@ def not_confirmed(case: Complaint, *, by: User, now: datetime, reason: str) -> C
     under review (unless another open case against them holds the mark)."""
     _require_case(case)
     require_open(case)
-    _require_call_back(case)
     text = clean_text(reason)
+    _require_call_back(case, text, "reason")
     if text is None:
         raise WorkflowError(_l("Say what the customer told you."), "reason")
+    _log_call_back(case, text, by=by, now=now)
     case.validity = Validity.INVALID
     case.validity_reason = text
     finish_waiting(case, now)
