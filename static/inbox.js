@@ -15,7 +15,15 @@
     return region ? Array.prototype.slice.call(region.querySelectorAll('input[name="complaint"]')) : [];
   }
 
-  // --- live refresh: only while the tab is visible and nothing else is loading ---------------
+  // --- live refresh: only while the tab is visible and the inbox itself is not loading -------
+  // Only the inbox's own requests (its rows, filters, search, bulk bar) count: the bell in the
+  // top bar polls on its own timer and must neither delay nor hold up this one.
+  function ours(e) {
+    var elt = e.detail && e.detail.elt;
+    var target = e.detail && e.detail.target;
+    if (target && target.id === "inbox-rows") return true;
+    return Boolean(elt && elt.closest && elt.closest("#inbox-rows, #inbox-search, .inbox-layout"));
+  }
   function refresh() {
     if (document.visibilityState !== "visible" || inFlight > 0 || !rows() || !window.htmx) return;
     lastRefresh = Date.now();
@@ -27,10 +35,15 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible" && Date.now() - lastRefresh >= REFRESH_MS) refresh();
   });
-  document.addEventListener("htmx:beforeRequest", function () { inFlight += 1; });
-  document.addEventListener("htmx:afterRequest", function () {
-    inFlight = Math.max(0, inFlight - 1);
+  // Counted from when the rows were asked for (a refresh, a filter, a search), not from when
+  // the answer came: a slow answer must not push the next refresh a whole period later.
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    if (!ours(e)) return;
+    inFlight += 1;
     lastRefresh = Date.now();
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    if (ours(e)) inFlight = Math.max(0, inFlight - 1);
   });
 
   // --- keep the ticked rows ticked across a swap ----------------------------------------------
