@@ -454,6 +454,16 @@
     state.typingTimer = setTimeout(changed, TYPING_PAUSE_MS);
   });
 
+  // "Call back…": a quick choice fills the time (on the customer's clock); the field's change
+  // asks the server how that reads on both clocks.
+  form.addEventListener("click", function (e) {
+    var preset = e.target.closest && e.target.closest("[data-callback-preset]");
+    var field = document.getElementById("callback_at");
+    if (!preset || !field || state.stopped) return;
+    field.value = preset.dataset.callbackPreset;
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
   window.addEventListener("online", backOnline);
   window.addEventListener("offline", function () {
     if (state.dirty || state.inFlight) state.problem = "offline";

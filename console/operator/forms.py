@@ -8,8 +8,7 @@ its callback time, what to do after the call, and the pause reason.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -25,6 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from console.models import CallOutcome, PauseReason
+from console.services.calls.callback_times import FIELD_FORMAT, to_utc
 
 PAUSE_LABELS = {
     PauseReason.BREAK: _l("Break"),
@@ -87,9 +87,10 @@ class OutcomeForm(AfterCallForm):
         choices=[SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()],
         validators=[DataRequired()],
     )
-    # Shown only by "Call back…": the time in the operator's own time zone.
+    # Shown only by "Call back…": the time on the customer's clock (the client's time zone),
+    # as the customer names it (services.calls.callback_times).
     callback_at = DateTimeLocalField(
-        _l("Call back at (your time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
+        _l("Call back at (the customer's time)"), validators=[Optional()], format=FIELD_FORMAT
     )
     callback_for = RadioField(
         _l("Who calls back"),
@@ -108,11 +109,10 @@ class OutcomeForm(AfterCallForm):
         return CallOutcome(self.outcome.data)
 
     def callback_at_utc(self) -> datetime | None:
-        """The callback time typed in the operator's time zone, in UTC."""
+        """The callback time, typed on the customer's clock (``timezone``: the client's), in UTC."""
         if self.callback_at.data is None:
             return None
-        local = self.callback_at.data.replace(tzinfo=ZoneInfo(self.timezone))
-        return local.astimezone(UTC)
+        return to_utc(self.callback_at.data, self.timezone)
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time
 from babel.numbers import format_currency
 from flask import (
@@ -63,6 +64,7 @@ from console.operator.forms import (
 from console.phones import readable_phone
 from console.scripts import rendering
 from console.services import audit, calling_hours
+from console.services.calls import callback_times
 from console.services.calls import pauses as operator_state
 from console.services.calls import stats as call_stats
 from console.services.calls import tasks as calls
@@ -281,9 +283,68 @@ def _call_context(task: CallTask, *, answers=None, check=False, outcome_form=Non
         "outcome_form": outcome_form or OutcomeForm(formdata=None, meta={"csrf": False}),
         "outcome_labels": OUTCOME_LABELS,
         "outcome_names": CALL_OUTCOMES,
-        "callback_min": to_user_timezone(now).strftime("%Y-%m-%dT%H:%M"),
+        "callback_min": callback_times.field_value(
+            local_now.replace(tzinfo=None, second=0, microsecond=0)
+        ),
+        "callback_presets": _presets(client, now),
+        "callback_when": _callback_when(
+            task, (outcome_form.callback_at.data if outcome_form else None), now
+        ),
         "missing_count": len(sv.missing) if sv else 0,
     }
+
+
+def _presets(client, now: datetime) -> list[dict]:
+    """ "In 1 hour", "This evening, 18:00", "Tomorrow, 10:00": on the customer's clock."""
+    labels = {
+        "in_hour": lambda t: _("In 1 hour"),
+        "evening": lambda t: _("This evening, %(time)s", time=t),
+        "tomorrow": lambda t: _("Tomorrow, %(time)s", time=t),
+    }
+    return [
+        {"value": p.value, "label": labels[p.key](p.local.strftime("%H:%M")), "key": p.key}
+        for p in callback_times.presets(client.timezone, now)
+    ]
+
+
+def _callback_when(task: CallTask, local: datetime | None, now: datetime) -> dict | None:
+    """A callback time typed on the customer's clock, as both the customer and the operator
+    read it: "14:00 for the customer (Europe/London), 17:00 for you"."""
+    if local is None:
+        return None
+    both = callback_times.both_zones(
+        callback_times.to_utc(local, task.client.timezone),
+        task.client.timezone,
+        current_user.timezone,
+    )
+    locale = get_locale()
+
+    def shown(moment: datetime) -> str:
+        today = now.astimezone(moment.tzinfo).date() == moment.date()
+        return babel_format_datetime(
+            moment, "HH:mm" if today else "d MMM, HH:mm", tzinfo=moment.tzinfo, locale=locale
+        )
+
+    return {
+        "customer": shown(both.customer),
+        "operator": shown(both.operator),
+        "customer_zone": both.customer_zone,
+        "operator_zone": both.operator_zone,
+        "same": both.same_zone,
+        "past": both.customer <= now,
+    }
+
+
+@bp.get("/call/<int:task_id>/callback-when")
+@roles_required(Role.OPERATOR)
+def callback_when(task_id: int):
+    """The callback time being chosen, in the customer's zone and the operator's (the call
+    screen asks as the field changes)."""
+    task = _held(task_id)
+    local = callback_times.parse_field(request.args.get("callback_at"))
+    return render_template(
+        "operator/_callback_when.html", when=_callback_when(task, local, utcnow())
+    )
 
 
 def _lease_left(task: CallTask, now: datetime | None = None) -> int:
@@ -399,7 +460,7 @@ def call_outcome(task_id: int):
     """A call that did not complete the survey: retry later, close, or call back."""
     task = _held(task_id)
     now = utcnow()
-    form = OutcomeForm(timezone=current_user.timezone, now=now)
+    form = OutcomeForm(timezone=task.client.timezone, now=now)
     if not form.validate():
         if form.outcome.data == CallOutcome.CALLBACK.value and not form.outcome.errors:
             return _callback_errors(task, form)

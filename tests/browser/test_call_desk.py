@@ -3,16 +3,20 @@ that stayed after the answer, outcomes without keys, Tab stopping in empty comme
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 from playwright.sync_api import expect
 
-from console.models import CallOutcome, CallTask, Role
+from console.models import CallOutcome, CallTask, Role, utcnow
 from tests.browser import test_call_journey as journey
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.journeys import CSRF_ON, assert_accessible, question, sign_in
 
 pytestmark = pytest.mark.browser
 
+MOSCOW = ZoneInfo("Europe/Moscow")
 calls_due = journey.calls_due  # the shipped base script and two calls due
 fresh = journey.fresh
 
@@ -92,3 +96,70 @@ def test_keyboard_alone_records_no_answer_and_tab_skips_an_unneeded_comment(
     assert task.attempts == 1 and task.draft["answers"]["service"]["options"] == ["bad"]
     assert task.outcome is None or task.outcome != CallOutcome.COMPLETED
     assert page.console_errors == []
+
+
+@CSRF_ON
+def test_a_callback_preset_on_the_customers_clock_shown_on_both(
+    page, live_server, db, make_user, calls_due, app_config
+):
+    first, _ = calls_due  # Garage-Service calls in Moscow time
+    sign_in(page, live_server, make_user(Role.OPERATOR, timezone="Europe/London"))
+    page.get_by_role("button", name="Next call").click()
+    expect(page.get_by_role("heading", level=1, name="Ivan Petrov")).to_be_visible()
+    page.locator("#call-callback summary").click()
+    page.get_by_role("button", name="Tomorrow, 10:00").click()
+    tomorrow = (utcnow().astimezone(MOSCOW) + timedelta(days=1)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    expect(page.locator("#callback_at")).to_have_value(tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    day = f"{tomorrow.day} {tomorrow:%b}"
+    expect(page.locator("#callback-when")).to_have_text(
+        f"{day}, 10:00 for the customer (Europe/Moscow), {day}, 07:00 for you (Europe/London)."
+    )
+    assert_accessible(page)
+    screenshot(page, "call-callback-presets")
+    page.get_by_role("button", name="Schedule the callback").click()
+    expect(page.get_by_role("heading", level=1, name="Maria Li")).to_be_visible()
+    task = fresh(db, CallTask, first.id)
+    assert task.is_callback and task.due_at == tomorrow.astimezone(UTC)
+
+
+@CSRF_ON
+def test_on_a_phone_the_callback_fits_and_the_bars_stay_small(
+    browser, live_server, make_user, calls_due, app_config
+):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB", is_mobile=True, has_touch=True
+    )
+    phone = context.new_page()
+    phone.set_default_timeout(10_000)
+    try:
+        sign_in(phone, live_server, make_user(Role.OPERATOR, timezone="Europe/Moscow"))
+        phone.get_by_role("button", name="Next call").click()
+        expect(phone.get_by_role("heading", level=1, name="Ivan Petrov")).to_be_visible()
+        question(phone, "quality").get_by_text("Not satisfied").click()  # the "creates" line too
+        bars = phone.evaluate(
+            "() => ['.call-strip', '.call-actions'].map("
+            "s => document.querySelector(s).getBoundingClientRect().height)"
+        )
+        assert sum(bars) < 0.2 * 844, bars
+        # No sideways scrolling of the page itself.
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+        screenshot_viewport(phone, "call-phone")
+
+        phone.locator("#call-callback summary").click()
+        panel = phone.locator("#callback-panel")
+        expect(panel).to_be_visible()
+        for element in (panel, phone.locator("#callback_at"), phone.locator("#schedule-callback")):
+            box = element.bounding_box()
+            assert box["x"] >= 0 and box["y"] >= 0, box
+            assert box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844, box
+        assert_accessible(phone)
+        screenshot_viewport(phone, "call-phone-callback")
+    finally:
+        context.close()
+
+
+def screenshot_viewport(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

@@ -284,13 +284,13 @@ def test_the_call_screen_speaks_each_operators_language(
     russian = make_user(Role.OPERATOR, name="Boris", locale="ru")
     login_as(english)
     html = page_text(client.post("/operator/next"))
-    assert "Call back at (your time)" in html and "Take the next call" in html
+    assert "Call back at (the customer" in html and "Take the next call" in html
     other = app.test_client()  # the second operator's own browser
     signed = other.post("/login", data={"email": russian.email, "password": PASSWORD})
     assert signed.status_code == 302
     html = page_text(other.post("/operator/next"))
-    assert "Когда перезвонить (ваше время)" in html
-    assert "Call back at (your time)" not in html and "Take the next call" not in html
+    assert "Когда перезвонить (время клиента)" in html and "Завтра, 10:00" in html
+    assert "Call back at" not in html and "Take the next call" not in html
 
 
 # --- access ----------------------------------------------------------------------------------

@@ -127,11 +127,11 @@ def test_threads_rendering_screens_at_once_each_show_their_own_call(app, db, mak
         screens[operator.id] = (browser, task.id)
 
     own = {
-        anna.id: ["Hello Alice Smith", "Intro (read aloud)", "Call back at (your time)"],
+        anna.id: ["Hello Alice Smith", "Intro (read aloud)", "Take the next call"],
         boris.id: [
             "Здравствуйте, Иван Петров! Звоним из Дом-Сервис.",
             "Вступление (прочитать вслух)",
-            "Когда перезвонить (ваше время)",
+            "Когда перезвонить (время клиента)",
         ],
     }
     theirs = {anna.id: own[boris.id], boris.id: own[anna.id]}
