@@ -107,6 +107,18 @@ def test_a_complaint_resolved_later_moves_the_funnel_of_its_orders_hour(
     assert [s.count for s in overview.funnel(PERIOD, Filters())][-2:] == [1, 1]
 
 
+def test_a_complaint_opened_later_from_a_call_makes_that_call_dissatisfied(db, call, complain):
+    response = call(WEEK1, score="90")
+    totals.refresh()
+    assert overview.satisfaction(PERIOD, Filters())[0].dissatisfied == 0
+
+    complain(WEEK1 + timedelta(hours=2), response=response)
+    assert totals.hour_number(WEEK1) in _stale_hours(db)
+    totals.refresh()
+
+    assert overview.satisfaction(PERIOD, Filters())[0].dissatisfied == 1
+
+
 def test_call_tasks_made_by_the_call_list_job_are_counted(db, make_order):
     order = make_order(completed_at=WEEK2)
     totals.refresh()

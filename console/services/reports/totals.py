@@ -27,7 +27,6 @@ refresh (``as_of``): the job runs every minute.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -49,8 +48,6 @@ from console.models import (
 )
 from console.models.base import UTCDateTime
 from console.services.reports.facts import SOURCES, Filters, Source
-
-log = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 HOURS_PER_TRANSACTION = 1  # the write lock is held while an hour is counted (SQLite)
@@ -127,11 +124,17 @@ def _mark_flushed(session: Session, _context) -> None:
     hours: set[int] = set()
     order_ids: set[int] = set()
     task_ids: set[int] = set()
+    response_ids: set[int] = set()
     for obj in session.new:
         if isinstance(obj, Response):
             hours.add(hour_number(obj.submitted_at))
             order_ids.add(obj.order_id)
-        elif isinstance(obj, Complaint) and obj.order_id or isinstance(obj, CallTask):
+        elif isinstance(obj, Complaint):
+            if obj.order_id:
+                order_ids.add(obj.order_id)
+            if obj.response_id:  # the call it came from now counts as dissatisfied
+                response_ids.add(obj.response_id)
+        elif isinstance(obj, CallTask):
             order_ids.add(obj.order_id)
         elif isinstance(obj, CallAttempt):
             task_ids.add(obj.task_id)
@@ -147,10 +150,14 @@ def _mark_flushed(session: Session, _context) -> None:
         ):
             hours.add(hour_number(obj.completed_at))
             hours |= {hour_number(at) for at in db.inspect(obj).attrs.completed_at.history.deleted}
-    if not (hours or order_ids or task_ids):
+    if not (hours or order_ids or task_ids or response_ids):
         return
     connection = session.connection()
-    _insert_marks(connection, hours | _order_hours(connection, order_ids, task_ids))
+    hours |= _order_hours(connection, order_ids, task_ids)
+    if response_ids:
+        query = select(Response.submitted_at).where(Response.id.in_(sorted(response_ids)))
+        hours |= {hour_number(at) for at in connection.execute(query).scalars()}
+    _insert_marks(connection, hours)
 
 
 # --- counting again ---------------------------------------------------------------------------
