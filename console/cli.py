@@ -37,33 +37,46 @@ def init_app(app: Flask) -> None:
 
 @click.command("seed-demo")
 @click.option("--orders", default=600, show_default=True, help="How many orders to generate.")
+@click.option(
+    "--days",
+    default=demo.DEMO_DAYS,
+    show_default=True,
+    help="Orders completed over this many days before today.",
+)
 @click.option("--seed", default=1, show_default=True, help="Random seed: same seed, same data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
 @with_appcontext
-def seed_demo(orders: int, seed: int, if_empty: bool) -> None:
+def seed_demo(orders: int, days: int, seed: int, if_empty: bool) -> None:
     """Fill the database with a deterministic, realistic demo (idempotent)."""
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("refused: demo data is never loaded in production")
     if if_empty and not demo.database_is_empty():
         click.echo("The database already has data; demo not loaded.")
         return
-    summary = demo.seed_demo(orders=orders, seed=seed)
+    summary = demo.seed_demo(orders=orders, seed=seed, days=days)
     db.session.commit()
     click.echo(summary)
 
 
 @click.command("seed-demo-activity")
-@click.option("--calls", "calls_count", default=80, show_default=True, help="Calls to simulate.")
+@click.option(
+    "--calls",
+    "per_day",
+    default=demo_calls.PER_DAY,
+    show_default=True,
+    help="The most calls the demo's desk makes in a day.",
+)
 @click.option("--seed", default=1, show_default=True, help="Random seed: same seed, same calls.")
 @with_appcontext
-def seed_demo_activity(calls_count: int, seed: int) -> None:
-    """Operators' finished calls and QC's first steps on their complaints (once)."""
+def seed_demo_activity(per_day: int, seed: int) -> None:
+    """The desk's weeks of calls, QC's work on their complaints, reviewed repeat repairs
+    (once)."""
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("refused: demo data is never loaded in production")
     if demo_calls.has_activity():
         click.echo("The demo already has finished calls; no activity added.")
         return
-    click.echo(demo_calls.seed_activity(calls_count, seed))
+    click.echo(demo_calls.seed_activity(per_day, seed))
 
 
 @click.command("demo-logins")

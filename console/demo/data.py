@@ -120,12 +120,17 @@ class WorkTypeSpec:
 
 
 WORK_TYPES: tuple[WorkTypeSpec, ...] = (
-    WorkTypeSpec("oil-change", "Oil change", CAR, 30, {"RUB": (2500, 9000), "GBP": (60, 180)}),
+    # Cheap, frequent jobs: half of them are called (car washes: one in five).
+    WorkTypeSpec(
+        "oil-change", "Oil change", CAR, 30, {"RUB": (2500, 9000), "GBP": (60, 180)}, None, 50
+    ),
     WorkTypeSpec("diagnostics", "Diagnostics", CAR, 15, {"RUB": (1500, 6000), "GBP": (50, 150)}, 3),
     WorkTypeSpec(
         "brake-repair", "Brake repair", CAR, 15, {"RUB": (4000, 25000), "GBP": (120, 600)}, 7
     ),
-    WorkTypeSpec("tyre-service", "Tyre service", CAR, 20, {"RUB": (1600, 8000), "GBP": (40, 400)}),
+    WorkTypeSpec(
+        "tyre-service", "Tyre service", CAR, 20, {"RUB": (1600, 8000), "GBP": (40, 400)}, None, 50
+    ),
     WorkTypeSpec(
         "car-wash", "Car wash", CAR, 20, {"RUB": (600, 2500), "GBP": (10, 35)}, 3, sample_percent=20
     ),

@@ -67,7 +67,10 @@ DEMO_USERS = [
 QC_EMAIL = "qc@demo.local"  # the QC department blocks technicians
 
 BATCH_SIZE = 5_000
-HISTORY_DAYS = 60  # orders completed over the last 60 days
+HISTORY_DAYS = 60  # orders completed over the last 60 days (the benchmarks' data sets)
+# What `flask seed-demo` loads: 100 days, so the calls of last month and of the month before are
+# there whole whatever today's date (the reports compare a month with the one before it).
+DEMO_DAYS = 100
 RETURNING_SHARE = 0.3  # orders placed by a customer seen before
 RECENT_CUSTOMERS = 2_000  # returning customers are drawn from a client's latest ones
 SECOND_PHONE_SHARE = 0.15
@@ -83,10 +86,13 @@ def database_is_empty() -> bool:
     return no_users and db.session.scalar(select(Client.id).limit(1)) is None
 
 
-def seed_demo(orders: int = 600, seed: int = 1, *, today: date | None = None) -> str:
+def seed_demo(
+    orders: int = 600, seed: int = 1, *, today: date | None = None, days: int = HISTORY_DAYS
+) -> str:
     """Add whatever of the demo is missing; return a one-line summary. Does not commit.
 
-    ``today`` (default: the current UTC date) anchors the dates; orders end the day before.
+    ``today`` (default: the current UTC date) anchors the dates; orders end the day before and
+    are spread over the ``days`` before it.
     """
     anchor = datetime.combine(today or utcnow().date(), time(0), tzinfo=UTC)
     qc = _ensure_users()
@@ -100,7 +106,7 @@ def seed_demo(orders: int = 600, seed: int = 1, *, today: date | None = None) ->
             crew = marketplace
         else:
             crew = _ensure_technicians(spec, client.id, seed, anchor, qc)
-        stream = _ClientOrders(spec, client.id, crew, work_types, seed, anchor)
+        stream = _ClientOrders(spec, client.id, crew, work_types, seed, anchor, days)
         _write_missing(stream, counts[spec.key])
     db.session.flush()
     return _summary()
@@ -378,8 +384,10 @@ class _ClientOrders:
         work_types: dict[str, WorkType],
         seed: int,
         anchor: datetime,
+        days: int = HISTORY_DAYS,
     ) -> None:
         self.spec = spec
+        self.days = days
         self.client_id = client_id
         self.crew = crew
         self.active_crew = crew.active_ids or crew.ids
@@ -450,7 +458,7 @@ class _ClientOrders:
             second = self._second_phone()
             if second[0] != phones[0][0]:  # one row per number and customer
                 phones.append(second)
-        since = self._days_ago(rng.randrange(HISTORY_DAYS, 1500))  # a customer since
+        since = self._days_ago(rng.randrange(self.days, 1500))  # a customer since
         do_not_call = rng.random() < DO_NOT_CALL_SHARE
         row = {
             "client_id": self.client_id,
@@ -459,7 +467,7 @@ class _ClientOrders:
             "email": _email(rng, name, spec.language) if rng.random() < EMAIL_SHARE else None,
             "birthday": _birthday(rng) if rng.random() < 0.5 else None,
             "do_not_call": do_not_call,
-            "do_not_call_at": self._days_ago(rng.randint(1, HISTORY_DAYS - 1))
+            "do_not_call_at": self._days_ago(rng.randint(1, self.days - 1))
             if do_not_call
             else None,
             "notes": _DO_NOT_CALL_NOTE[spec.language] if do_not_call else None,
@@ -480,8 +488,8 @@ class _ClientOrders:
         return self.anchor - timedelta(days=days)
 
     def _completed_at(self) -> datetime:
-        """A moment within the client's local working hours on one of the last 60 days."""
-        day = self.anchor.date() - timedelta(days=self.rng.randint(1, HISTORY_DAYS))
+        """A moment within the client's local working hours on one of the last ``days``."""
+        day = self.anchor.date() - timedelta(days=self.rng.randint(1, self.days))
         minute = self.rng.random()
         while day.weekday() not in self.hours:  # closed that day: the day before
             day -= timedelta(days=1)

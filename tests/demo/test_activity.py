@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from console.models import Complaint, ComplaintEvent, ComplaintKind, Response, Technician
+from console.models import (
+    ActionKind,
+    CallAttempt,
+    CallOutcome,
+    Complaint,
+    ComplaintEvent,
+    ComplaintKind,
+    ComplaintStatus,
+    Response,
+    Technician,
+)
+from console.services.complaints.status import OPEN
 
 
 def _count(db, model) -> int:
@@ -12,7 +23,7 @@ def _count(db, model) -> int:
 
 
 def test_demo_activity_fills_the_qc_desk_once(runner, db):
-    assert runner.invoke(args=["seed-demo", "--orders", "300"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo", "--orders", "200"]).exit_code == 0
     assert runner.invoke(args=["scripts", "load", "scripts_config/base.yaml"]).exit_code == 0
     assert runner.invoke(args=["calls", "generate"]).exit_code == 0
 
@@ -26,14 +37,31 @@ def test_demo_activity_fills_the_qc_desk_once(runner, db):
         assert complaint.response_id is not None
         assert complaint.snapshot["customer"]["name"]
         assert complaint.snapshot["answers"]
-    # The anti-poaching process is there to see: a case, its technician under review.
-    case = db.session.scalar(select(Complaint).where(Complaint.kind == ComplaintKind.POACHING))
-    assert case is not None and "anti-poaching" in result.output
-    assert db.session.get(Technician, case.technician_id).under_review_since is not None
-    # QC has begun on some: they are assigned, with the step in their timeline.
-    assert db.session.scalar(
-        select(func.count()).select_from(ComplaintEvent).where(ComplaintEvent.kind == "assigned")
+    # The anti-poaching process is there to see: each case's technician under review while it
+    # is open, blocked and charged the order's cost when it was confirmed.
+    cases = db.session.scalars(
+        select(Complaint).where(Complaint.kind == ComplaintKind.POACHING)
+    ).all()
+    assert cases and "anti-poaching" in result.output
+    for case in cases:
+        technician = db.session.get(Technician, case.technician_id)
+        if case.status in OPEN:
+            assert technician.under_review_since is not None
+        elif case.status == ComplaintStatus.RESOLVED:
+            assert technician.is_blocked
+            (refund,) = [a for a in case.actions if a.kind == ActionKind.REFUND]
+            assert refund.charged_technician_id == technician.id
+            assert refund.amount == case.order.amount
+    # QC has worked on them: assigned, answered, decided, with each step in the timeline.
+    steps = dict(
+        db.session.execute(
+            select(ComplaintEvent.kind, func.count()).group_by(ComplaintEvent.kind)
+        ).all()
     )
+    assert steps["assigned"] and steps["contact"] and steps["classified"]
+    # Calls that did not end in a survey: no answer, busy, callbacks...
+    outcomes = set(db.session.scalars(select(CallAttempt.outcome).distinct()))
+    assert {CallOutcome.COMPLETED, CallOutcome.NO_ANSWER, CallOutcome.CALLBACK} <= outcomes
 
     again = runner.invoke(args=["seed-demo-activity", "--calls", "30"])
     assert again.exit_code == 0
