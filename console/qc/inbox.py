@@ -101,6 +101,7 @@ def _context(f: InboxFilter, now: datetime) -> dict:
         "f": f,
         "page": page,
         "counts": counts,
+        "elsewhere": found.elsewhere,
         "now": now,
         "clients": clients,
         "categories": categories,

@@ -490,3 +490,40 @@ def test_operators_cannot_bulk_assign(client, login_as, make_complaint, make_use
     assert response.status_code == 403
     db.session.expire_all()
     assert a.assignee_id is None
+
+
+def test_a_search_that_matches_only_under_other_statuses_says_so_with_a_link(
+    client, qc, db, make_order, make_complaint
+):
+    closed = make_complaint(status=ComplaintStatus.CLOSED, closed_at=NOW)
+    customer = closed.customer
+    resolved = make_complaint(
+        make_order(client=closed.client, customer=customer), status=ComplaintStatus.RESOLVED
+    )
+    make_complaint()  # an open one, someone else's
+
+    html = client.get("/qc/", query_string={"q": f"#{closed.id}"}).get_data(as_text=True)
+    assert "No complaints match" not in html
+    assert f"#{closed.id} is closed." in html
+    link = re.search(r'<a href="([^"]+)">Show it</a>', html).group(1).replace("&amp;", "&")
+    assert shown(client.get(link)) == [closed.id]
+
+    # By the customer's name: two, closed and resolved; the link shows every status.
+    html = client.get("/qc/", query_string={"q": customer.name}).get_data(as_text=True)
+    assert "but 2 match under others" in html
+    link = re.search(r'<a href="([^"]+)">Show all statuses</a>', html).group(1)
+    assert sorted(shown(client.get(link.replace("&amp;", "&")))) == [closed.id, resolved.id]
+
+    # Under "Closed", the resolved one is elsewhere; nothing anywhere says so plainly.
+    html = client.get("/qc/", query_string={"q": f"#{resolved.id}", "status": "closed"})
+    assert f"#{resolved.id} is resolved." in html.get_data(as_text=True)
+    html = client.get("/qc/", query_string={"q": "#99999"}).get_data(as_text=True)
+    assert "No complaints match this filter." in html and "Show" not in html
+
+
+def test_the_same_in_russian(client, qc, db, make_complaint):
+    closed = make_complaint(status=ComplaintStatus.CLOSED, closed_at=NOW)
+    html = client.get(
+        "/qc/", query_string={"q": f"#{closed.id}"}, headers={"Accept-Language": "ru"}
+    ).get_data(as_text=True)
+    assert f"#{closed.id}" in html and "Показать" in html

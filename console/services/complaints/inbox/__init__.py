@@ -32,6 +32,7 @@ from console.services.complaints.inbox.filters import (
 from console.services.complaints.inbox.query import (
     COUNT_CAP,
     PER_PAGE,
+    Elsewhere,
     Inbox,
     InboxCounts,
     InboxPage,
@@ -51,6 +52,7 @@ __all__ = [
     "SORT_CHOICES",
     "STATUS_CHOICES",
     "Cursor",
+    "Elsewhere",
     "Inbox",
     "InboxCounts",
     "InboxFilter",

@@ -114,9 +114,21 @@ class InboxCounts:
 
 
 @dataclass
+class Elsewhere:
+    """A search that finds nothing under the chosen status but matches under others: how many
+    (up to ``COUNT_CAP``), and the one it is when it is one (``#22 is Closed``)."""
+
+    total: int
+    statuses: dict[str, int]
+    only_id: int | None = None
+    only_status: ComplaintStatus | None = None
+
+
+@dataclass
 class Inbox:
     page: InboxPage
     counts: InboxCounts
+    elsewhere: Elsewhere | None = None
 
 
 def inbox(f: InboxFilter, *, me_id: int | None, now: datetime, per_page: int = PER_PAGE) -> Inbox:
@@ -134,7 +146,33 @@ def inbox(f: InboxFilter, *, me_id: int | None, now: datetime, per_page: int = P
         elif not (f.category or f.client_id or f.deadline):
             where = conditions(f, me_id=me_id, now=now, search=search)
             page.total, page.capped = _capped_count(where), True
-    return Inbox(page, counts)
+    found = Inbox(page, counts)
+    if search is not None and not page.items and page.start == 1:
+        found.elsewhere = elsewhere(f, me_id=me_id, now=now, search=search)
+    return found
+
+
+def elsewhere(
+    f: InboxFilter, *, me_id: int | None, now: datetime, search: Search
+) -> Elsewhere | None:
+    """What the search (with the view's other filters) finds under the statuses the view does
+    not show, or None when nothing. Counted up to COUNT_CAP, along the search's few rows."""
+    others = frozenset(s.value for s in ComplaintStatus) - f.statuses()
+    if not others or f.deadline:  # a deadline filter matches open complaints only
+        return None
+    where = conditions(f, me_id=me_id, now=now, search=search, statuses=others)
+    matching = select(Complaint.id, Complaint.status).where(*where).limit(COUNT_CAP + 1).subquery()
+    rows = db.session.execute(
+        select(matching.c.status, func.count(), func.min(matching.c.id)).group_by(matching.c.status)
+    ).all()
+    if not rows:
+        return None
+    statuses = {ComplaintStatus(status).value: int(n) for status, n, _ in rows}
+    found = Elsewhere(total=sum(statuses.values()), statuses=statuses)
+    if found.total == 1:
+        status, _, only = rows[0]
+        found.only_id, found.only_status = int(only), ComplaintStatus(status)
+    return found
 
 
 def inbox_page(f: InboxFilter, *, me_id: int | None, now: datetime, per_page: int = PER_PAGE):
