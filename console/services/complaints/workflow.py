@@ -286,6 +286,10 @@ def set_cause(
         raise WorkflowError(
             _l("Name one responsible person: a technician or a member of staff."), "responsible"
         )
+    if technician is not None and technician.client_id not in (None, complaint.client_id):
+        # The picker offers the client's own and the independent ones only
+        # (``technicians.responsible_candidates``); a posted id is held to the same rule.
+        raise WorkflowError(_l("This technician works for another client."), "responsible")
     before = {
         "cause": complaint.cause_category,
         "technician": complaint.responsible_technician_id,
