@@ -7,6 +7,7 @@ from flask_babel import format_datetime, format_decimal, get_locale, get_transla
 from flask_login import current_user
 
 from console.labels import label
+from console.money import format_money
 from console.phones import readable_phone
 from console.services.complaints.categories import category_label
 
@@ -65,6 +66,8 @@ def init_app(app) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="short": (
         format_datetime(value, fmt) if value else ""
     )
+    # {{ order.amount|money(client.currency) }}: "£138.50", "138,50 £" (console/money.py).
+    app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["number"] = lambda value: (
         format_decimal(value) if value is not None else ""
     )

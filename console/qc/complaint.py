@@ -13,11 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_currency
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_htmx import make_response as htmx_response
@@ -39,6 +36,7 @@ from console.models import (
     Validity,
     utcnow,
 )
+from console.money import format_money
 from console.qc import bp
 from console.qc import forms as qc_forms
 from console.services import customers
@@ -140,19 +138,9 @@ def _forms(complaint: Complaint, bound: str | None = None) -> dict[str, FlaskFor
 
 
 def _money(complaint: Complaint) -> Callable:
+    """The complaint's amounts in its order's currency, as every page shows money."""
     code = complaint_workflow.currency(complaint)
-    locale = get_locale()
-
-    def money(amount) -> str:
-        if amount is None or amount == "":
-            return ""
-        try:
-            value = Decimal(str(amount))
-        except InvalidOperation:
-            return str(amount)
-        return format_currency(value, code, locale=locale)
-
-    return money
+    return lambda amount: format_money(amount, code)
 
 
 def _parse_time(value: str | None) -> datetime | None:
