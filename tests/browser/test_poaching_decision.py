@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from console.models import ComplaintKind, ComplaintStatus, Role
 from tests.browser.conftest import screenshot
-from tests.browser.journeys import CSRF_ON, sign_in
+from tests.browser.journeys import CSRF_ON, axe_violations, sign_in
 from tests.browser.test_qc_journey import open_tab
 from tests.qc import complaint_fixtures
 
@@ -68,3 +68,29 @@ def test_the_decision_tab_checks_then_asks_then_confirms(
     case = db.session.get(type(case), case.id, populate_existing=True)
     assert case.status == ComplaintStatus.RESOLVED and case.first_answered_at is not None
     assert [e.kind for e in case.events].count("contact") == 1
+
+
+@CSRF_ON
+def test_the_question_in_russian_on_a_phone(
+    page, live_server, db, make_user, open_complaint, app_config
+):
+    case = open_complaint(kind=ComplaintKind.POACHING)
+    qc = make_user(Role.QC, name="Квинн", timezone="Europe/Moscow", locale="ru")
+    page.set_viewport_size({"width": 390, "height": 844})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in(page, live_server, qc, "Жалобы")
+    page.goto(f"{live_server}/qc/complaints/{case.id}")
+    panel = open_tab(page, "Решение по делу")
+    panel.get_by_label("Что сказал клиент").fill("Оставил визитку с личным номером.")
+    panel.get_by_role("button", name="Подтверждено: возврат и блокировка").click()
+    yes = page.get_by_role("button", name="Да: вернуть деньги и заблокировать")
+    expect(yes).to_be_focused()
+    expect(page.locator("#decide-confirm")).to_contain_text("12\u00a0500,00")
+    box = yes.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert axe_violations(page) == []
+    screenshot(page, "qc-poaching-decision-asks-ru-phone")
+    yes.click()
+    expect(page.locator("#timeline")).to_contain_text("Оставил визитку с личным номером.")
+    assert dialogs == []

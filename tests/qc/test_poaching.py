@@ -372,3 +372,25 @@ def test_qc_follows_up_a_flagged_order_and_it_leaves_the_to_do_list(
     db.session.rollback()
     assert late.blocked_flag_handled_by_id == qc_user.id
     assert "order.blocked_flag_handled" in audit_actions(db, "Order", late.id)
+
+
+def test_without_javascript_confirmed_is_asked_on_the_page_then_taken(
+    db, client, login_as, case, qc_user
+):
+    login_as(qc_user)
+    url = f"/qc/complaints/{case.id}"
+    response = client.post(f"{url}/confirm", data={"decide-text": "He left a card"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200  # the whole page, the question in the Decision panel
+    assert 'id="decide-confirm"' in html and "Yes: refund and block" in html
+    assert "He left a card</textarea>" in html  # kept as typed
+    db.session.rollback()
+    assert not case.technician.is_blocked
+
+    response = client.post(
+        f"{url}/confirm", data={"decide-text": "He left a card", "decide-sure": "y"}
+    )
+    assert response.status_code == 303
+    db.session.rollback()
+    assert case.technician.is_blocked
+    assert case.status == ComplaintStatus.RESOLVED
