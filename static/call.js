@@ -26,6 +26,9 @@
   var saveText = document.getElementById("save-text");
   var leaseState = document.getElementById("lease-state");
   var leaseText = document.getElementById("lease-text");
+  var talkText = document.getElementById("talk-time");
+  // The talk time counts from the attempt's start, which the server stored at the claim.
+  var talkFrom = Date.now() - 1000 * (parseInt(screen.dataset.talk, 10) || 0);
 
   var state = {
     seq: parseInt(screen.dataset.seq, 10) || 0,
@@ -267,6 +270,13 @@
       ? leaseState.dataset.msgLeft.replace("{t}", Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0"))
       : leaseState.dataset.msgExpired;
     if (leaseText.textContent !== text) leaseText.textContent = text;
+
+    if (talkText && !state.stopped) {
+      var talk = Math.max(0, Math.floor((Date.now() - talkFrom) / 1000));
+      var shown = (talk >= 3600 ? Math.floor(talk / 3600) + ":" + String(Math.floor(talk / 60) % 60).padStart(2, "0")
+        : String(Math.floor(talk / 60))) + ":" + String(talk % 60).padStart(2, "0");
+      if (talkText.textContent !== shown) talkText.textContent = shown;
+    }
   }
 
   // --- conditional questions and what the ticks will create ---------------------------------

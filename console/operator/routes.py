@@ -170,6 +170,15 @@ def start():
         next_due=next_due,
         next_due_format=_time_format(next_due, now),
         callbacks=call_stats.callbacks_due(current_user, now),
+        upcoming=[
+            {
+                "task": task,
+                "yours": _clock(task.due_at, current_user.timezone, now),
+                "customers": _clock(task.due_at, task.client.timezone, now),
+                "zone": task.client.timezone,
+            }
+            for task in call_stats.upcoming_callbacks(current_user)
+        ],
         pause_form=PauseForm(formdata=None),
         pause_labels=PAUSE_LABELS,
         now=now,
@@ -275,6 +284,7 @@ def _call_context(task: CallTask, *, answers=None, check=False, outcome_form=Non
         "calling_hours_ok": calling_hours.within(client, now),
         "amount": format_currency(order.amount, client.currency, locale=locale),
         "lease_seconds": _lease_left(task, now),
+        "talk_seconds": _talk_seconds(task, now),
         "saved_ago": (
             int((now - task.draft_saved_at).total_seconds()) if task.draft_saved_at else None
         ),
@@ -307,6 +317,14 @@ def _presets(client, now: datetime) -> list[dict]:
     ]
 
 
+def _clock(moment: datetime, zone_name: str, now: datetime) -> str:
+    """A moment on one zone's clock: "17:00" on that clock's today, else "5 Dec, 17:00"."""
+    zone = callback_times.zone(zone_name)
+    today = now.astimezone(zone).date() == moment.astimezone(zone).date()
+    pattern = "HH:mm" if today else "d MMM, HH:mm"
+    return babel_format_datetime(moment, pattern, tzinfo=zone, locale=get_locale())
+
+
 def _callback_when(task: CallTask, local: datetime | None, now: datetime) -> dict | None:
     """A callback time typed on the customer's clock, as both the customer and the operator
     read it: "14:00 for the customer (Europe/London), 17:00 for you"."""
@@ -317,17 +335,9 @@ def _callback_when(task: CallTask, local: datetime | None, now: datetime) -> dic
         task.client.timezone,
         current_user.timezone,
     )
-    locale = get_locale()
-
-    def shown(moment: datetime) -> str:
-        today = now.astimezone(moment.tzinfo).date() == moment.date()
-        return babel_format_datetime(
-            moment, "HH:mm" if today else "d MMM, HH:mm", tzinfo=moment.tzinfo, locale=locale
-        )
-
     return {
-        "customer": shown(both.customer),
-        "operator": shown(both.operator),
+        "customer": _clock(both.customer, both.customer_zone, now),
+        "operator": _clock(both.operator, both.operator_zone, now),
         "customer_zone": both.customer_zone,
         "operator_zone": both.operator_zone,
         "same": both.same_zone,
@@ -345,6 +355,22 @@ def callback_when(task_id: int):
     return render_template(
         "operator/_callback_when.html", when=_callback_when(task, local, utcnow())
     )
+
+
+def _talk_seconds(task: CallTask, now: datetime) -> int:
+    """Seconds since this operator's attempt at the call started (stored at the claim, so a
+    reload keeps counting from there)."""
+    started = db.session.scalar(
+        select(CallAttempt.started_at)
+        .where(
+            CallAttempt.task_id == task.id,
+            CallAttempt.operator_id == current_user.id,
+            CallAttempt.ended_at.is_(None),
+        )
+        .order_by(CallAttempt.started_at.desc())
+        .limit(1)
+    )
+    return max(0, int((now - started).total_seconds())) if started else 0
 
 
 def _lease_left(task: CallTask, now: datetime | None = None) -> int:

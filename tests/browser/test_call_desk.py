@@ -3,13 +3,15 @@ that stayed after the answer, outcomes without keys, Tab stopping in empty comme
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
-from console.models import CallOutcome, CallTask, Role, utcnow
+from console.models import CallAttempt, CallOutcome, CallTask, Role, utcnow
 from tests.browser import test_call_journey as journey
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.journeys import CSRF_ON, assert_accessible, question, sign_in
@@ -122,6 +124,15 @@ def test_a_callback_preset_on_the_customers_clock_shown_on_both(
     expect(page.get_by_role("heading", level=1, name="Maria Li")).to_be_visible()
     task = fresh(db, CallTask, first.id)
     assert task.is_callback and task.due_at == tomorrow.astimezone(UTC)
+    # The start page lists it among the operator's callbacks, on both clocks.
+    page.goto(live_server + "/operator/")
+    mine = page.locator("section[aria-labelledby=upcoming-title] li")
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text(f"{day}, 07:00")
+    expect(mine).to_contain_text(f"{day}, 10:00 for the customer (Europe/Moscow)")
+    expect(mine).to_contain_text("Ivan Petrov")
+    assert_accessible(page)
+    screenshot(page, "start-upcoming-callbacks")
 
 
 @CSRF_ON
@@ -163,3 +174,21 @@ def test_on_a_phone_the_callback_fits_and_the_bars_stay_small(
 def screenshot_viewport(page, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+@CSRF_ON
+def test_the_talk_time_runs_and_survives_a_reload(
+    page, live_server, db, make_user, calls_due, app_config
+):
+    first, _ = calls_due
+    sign_in(page, live_server, make_user(Role.OPERATOR, timezone="Europe/Moscow"))
+    page.get_by_role("button", name="Next call").click()
+    talk = page.locator("#talk-time")
+    expect(talk).to_have_text(re.compile(r"^0:0[1-9]$"))  # ticking
+    db.session.rollback()  # see what the server committed
+    attempt = db.session.scalar(select(CallAttempt).where(CallAttempt.task_id == first.id))
+    attempt.started_at -= timedelta(minutes=5)  # as if the call had started 5 minutes ago
+    db.session.commit()
+    page.reload()
+    expect(talk).to_have_text(re.compile(r"^5:0\d$"))
+    expect(page.locator(".call-talk")).to_contain_text("Talk time")

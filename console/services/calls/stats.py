@@ -257,3 +257,29 @@ def callbacks_due(user: User, now: datetime | None = None, limit: int = 8) -> li
         if len(found) >= limit:
             break
     return found
+
+
+def upcoming_callbacks(user: User, limit: int = 20) -> list[CallTask]:
+    """The callbacks this operator arranged that are still to be made, due or not, soonest first:
+    the waiting callback tasks whose callback time was set by one of their attempts (for them
+    only, or for anyone)."""
+    arranged = (
+        select(CallAttempt.id)
+        .where(
+            CallAttempt.task_id == CallTask.id,
+            CallAttempt.operator_id == user.id,
+            CallAttempt.outcome == CallOutcome.CALLBACK,
+            CallAttempt.callback_at == CallTask.due_at,
+        )
+        .exists()
+    )
+    return db.session.scalars(
+        select(CallTask)
+        .where(
+            CallTask.status == TaskStatus.PENDING,
+            CallTask.is_callback.is_(True),
+            (CallTask.callback_user_id == user.id) | arranged,
+        )
+        .order_by(CallTask.due_at, CallTask.id)
+        .limit(limit)
+    ).all()
