@@ -7,6 +7,7 @@ sense (show_if pointing back, placeholders, the contacts question) is for
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -34,7 +35,10 @@ from wtforms.validators import (
 from wtforms.widgets import NumberInput
 
 from console.scripts.question_types import QUESTION_TYPES
+from console.services.complaints.categories import category_label
 from console.services.scripts import library as script_service
+
+NEW_CATEGORY = "+new"  # the "New category…" choice: a category key never starts with "+"
 
 # The same pattern as scripts_config/schema.json ("key").
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -198,17 +202,47 @@ class OptionForm(FlaskForm):
     key = key_field(_l("Key"))
     label = StringField(_l("Answer"), validators=[InputRequired()])
     points = NumberField(_l("Points"), validators=[InputRequired(), NumberRange(0, 1000)])
-    complaint_category = StringField(_l("Complaint category"), validators=[Length(max=64)])
+    complaint_category = SelectField(_l("Complaint category"), choices=[])
+    new_category = StringField(_l("New category"))
     poaching = BooleanField(_l("Anti-poaching case"))
     repeat_repair = BooleanField(_l("Repeat repair"))
     comment_required = BooleanField(_l("Comment required"))
+
+    def set_category_choices(self, offered: list[str]) -> None:
+        """The known categories by name, the answer's own if it is not among them (a category
+        added by hand into the draft's file), and "New category…", the deliberate action."""
+        current = self.complaint_category.object_data
+        choices = [SelectChoice("", _l("none"))]
+        choices += [SelectChoice(c, category_label(c)) for c in offered]
+        if current and current not in offered:
+            choices.append(SelectChoice(current, category_label(current)))
+        choices.append(SelectChoice(NEW_CATEGORY, _l("New category…")))
+        self.complaint_category.choices = choices
+
+    @property
+    def adding_category(self) -> bool:
+        return self.complaint_category.data == NEW_CATEGORY
+
+    def validate_new_category(self, field):
+        if not self.adding_category:
+            return
+        key = (field.data or "").strip()
+        if not key:
+            raise ValidationError(_l("Type the new category's key, or choose one from the list."))
+        if not re.match(script_service.NEW_CATEGORY_PATTERN, key):
+            raise ValidationError(_l("Small letters, digits and _ only, 2 to 32 of them."))
+
+    def category(self) -> str | None:
+        if self.adding_category:
+            return self.new_category.data.strip()
+        return self.complaint_category.data or None
 
     def fields_for_service(self) -> dict:
         return {
             "key": self.key.data.strip(),
             "label": self.label.data,
             "points": self.points.data,
-            "complaint_category": _blank_to_none(self.complaint_category.data),
+            "complaint_category": self.category(),
             "poaching": bool(self.poaching.data),
             "repeat_repair": bool(self.repeat_repair.data),
             "comment_required": bool(self.comment_required.data),

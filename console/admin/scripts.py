@@ -176,7 +176,11 @@ class Card:
         return self.locked or self.type.fixed_options
 
 
-def _card(question: Question, questions: list[Question], formdata=None, **extra) -> Card:
+def _card(
+    question: Question, questions: list[Question], formdata=None, categories=None, **extra
+) -> Card:
+    if categories is None:
+        categories = script_service.offered_categories(script_service.complaint_categories())
     index = questions.index(question)
     stored = question.show_if or {}
     form = forms.QuestionForm(
@@ -199,13 +203,16 @@ def _card(question: Question, questions: list[Question], formdata=None, **extra)
         prefix = f"o{option.id}"
         # An answer added since the page was loaded isn't in the posted card: show it as stored.
         posted = formdata if formdata is not None and f"{prefix}-key" in formdata else None
-        options.append((option, forms.OptionForm(formdata=posted, obj=option, prefix=prefix)))
+        option_form = forms.OptionForm(formdata=posted, obj=option, prefix=prefix)
+        option_form.set_category_choices(categories)
+        options.append((option, option_form))
     return Card(question, index, form, options, **extra)
 
 
 def _cards(draft: ScriptVersion) -> list[Card]:
     questions = list(draft.questions)
-    return [_card(q, questions) for q in questions]
+    categories = script_service.offered_categories(script_service.complaint_categories())
+    return [_card(q, questions, categories=categories) for q in questions]
 
 
 def _card_is_valid(card: Card, questions: list[Question]) -> bool:

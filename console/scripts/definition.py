@@ -6,6 +6,7 @@ its line, so ``flask scripts load`` can print ``file:line: message`` for each an
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -335,6 +336,15 @@ def _contacts_problems(question: dict, path: Path_) -> list[Problem]:
     if question.get("show_if"):
         problems.append(Problem((*path, "show_if"), "the contacts question is always asked"))
     return problems
+
+
+def unknown_category_message(category: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(category, known, n=1)
+    hint = f" (did you mean {shown(close[0])}?)" if close else ""
+    return (
+        f"unknown complaint category {shown(category)}{hint}; known: {', '.join(known)}. "
+        "A new category is added on purpose in the script constructor (New category…)"
+    )
 
 
 def _unknown_placeholder(name: str) -> str:

@@ -35,6 +35,7 @@ from console.models import (
 from console.scripts import definition as defn
 from console.scripts.question_types import question_type
 from console.services import audit
+from console.services.complaints.categories import CATEGORY_LABELS, POACHING
 
 
 class ScriptInvalid(ValueError):
@@ -234,6 +235,7 @@ def load_files(paths: list[str | Path], *, by=None) -> list[LoadResult]:
     problems: list[str] = []
     parsed_files = []
     keys_seen: dict[str, str] = {}
+    known_categories = complaint_categories()
     for path in map(Path, paths):
         try:
             size = path.stat().st_size
@@ -251,6 +253,7 @@ def load_files(paths: list[str | Path], *, by=None) -> list[LoadResult]:
         if not file_problems:
             definition = defn.normalise(parsed.definition)
             file_problems += _reference_problems(definition)
+            file_problems += category_problems(definition, known_categories)
             if definition["key"] in keys_seen:
                 file_problems.append(
                     defn.Problem(
@@ -282,6 +285,51 @@ def _reference_problems(definition: dict) -> list[defn.Problem]:
         problems.append(
             defn.Problem(("work_type",), f"unknown work type {defn.shown(definition['work_type'])}")
         )
+    return problems
+
+
+# --- complaint categories ------------------------------------------------------------------
+
+# A category an admin adds on purpose in the constructor ("New category…"): a short key.
+NEW_CATEGORY_PATTERN = r"^[a-z][a-z0-9_]{1,31}$"
+
+
+def complaint_categories() -> list[str]:
+    """The complaint categories an answer may open: the console's own (with their names in
+    services.complaints.categories), then, alphabetically, those that published scripts already
+    use (each added once, on purpose, as a new category in the constructor)."""
+    own = list(CATEGORY_LABELS)
+    used = db.session.scalars(
+        select(AnswerOption.complaint_category)
+        .join(Question, AnswerOption.question_id == Question.id)
+        .join(ScriptVersion, Question.version_id == ScriptVersion.id)
+        .where(
+            ScriptVersion.published_at.is_not(None), AnswerOption.complaint_category.is_not(None)
+        )
+        .distinct()
+    )
+    return own + sorted(set(used) - set(own))
+
+
+def offered_categories(known: list[str]) -> list[str]:
+    """What the constructor offers to choose: the anti-poaching case has its own tick box."""
+    return [c for c in known if c != POACHING]
+
+
+def category_problems(definition: dict, known: list[str]) -> list[defn.Problem]:
+    """Each answer's complaint category must be a known one: a typo (``cleanlines``) would open
+    complaints nobody filters for. A new category is added in the constructor, on purpose."""
+    problems = []
+    for qi, question in enumerate(definition["questions"]):
+        for oi, option in enumerate(question["options"]):
+            category = option.get("complaint")
+            if category and category not in known:
+                problems.append(
+                    defn.Problem(
+                        ("questions", qi, "options", oi, "complaint"),
+                        defn.unknown_category_message(category, known),
+                    )
+                )
     return problems
 
 
