@@ -464,12 +464,12 @@ def test_the_preview_shows_the_operator_view_score_and_consequences(
 
     url = f"/admin/scripts/{script.id}/preview"
     html = text_of(client.post(url, data={"preview-order": order.id, "q-q1": "good"}, headers=HX))
-    assert "<strong>100.00</strong>" in html
+    assert "<strong>100</strong>" in html
     assert "Nothing will be created." in html
     assert 'id="pv-q-q2" data-question="q2" hidden' in html
 
     html = text_of(client.post(url, data={"preview-order": order.id, "q-q1": "bad"}, headers=HX))
-    assert "<strong>0.00</strong>" in html
+    assert "<strong>0</strong>" in html
     assert "Creates a complaint: quality" in html
     assert 'data-question="q2" hidden' not in html  # shown: q1 has "bad"
 

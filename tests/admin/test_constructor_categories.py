@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from console.services.scripts import library as script_service
 from tests.admin import test_constructor as constructor
-from tests.admin.test_constructor import add_question, question, save_card, text_of
+from tests.admin.test_constructor import HX, add_question, question, save_card, text_of
 from tests.scripts import conftest as scripts_conftest
 from tests.scripts.test_files import VALID, load
 
@@ -118,3 +118,39 @@ def test_a_category_added_in_the_constructor_and_published_loads_from_a_file(
     assert "paperwork" in script_service.complaint_categories()
     result = load(runner, write_script(VALID.replace("complaint: quality", "complaint: paperwork")))
     assert result.exit_code == 0, result.output
+
+
+def test_the_preview_names_the_category_and_writes_scores_one_way_per_language(
+    client, db, admin, new_script
+):
+    """In Russian: "→ жалоба: пунктуальность", not the key; a score reads "12,5" there and
+    "12.5" in English (not "12.50"), in the score and in what each answer cost."""
+    script = new_script()
+    add_question(client, script)
+    q = question(script, "q1")
+    bad = q.options[-1]
+    save_card(
+        client,
+        script,
+        q,
+        weight="7",
+        **{f"{bad.key}__complaint_category": "punctuality"},
+    )
+    add_question(client, script)
+    q2 = question(script, "q2")
+    save_card(client, script, q2)
+    url = f"/admin/scripts/{script.id}/preview"
+    ticks = {"q-q1": q.options[-1].key, "q-q2": q2.options[0].key}
+
+    english = text_of(client.post(url, data=ticks, headers=HX))
+    assert "Creates a complaint: punctuality" in english
+    assert "<strong>12.5</strong>" in english  # q2 alone scores: 1 of 8 weights
+    assert "q1 cost 87.5" in english
+
+    admin.locale = "ru"
+    db.session.commit()
+    russian = text_of(client.post(url, data=ticks, headers=HX))
+    assert "жалоба: пунктуальность" in russian
+    assert "<strong>12,5</strong>" in russian
+    assert "q1: потеряно баллов — 87,5" in russian
+    assert "punctuality" not in russian

@@ -85,10 +85,10 @@ def test_admin_builds_previews_and_publishes_a_script(
         f"How happy are you with the brake repair, {order.customer.name}?"
     )
     preview.locator('input[name="q-q1"][value="good"]').check()
-    expect(preview.locator(".score")).to_contain_text("100.00")
+    expect(preview.locator(".score strong")).to_have_text("100")
     expect(preview).to_contain_text("Nothing will be created.")
     preview.locator('input[name="q-q1"][value="bad"]').check()
-    expect(preview.locator(".score")).to_contain_text("0.00")
+    expect(preview.locator(".score strong")).to_have_text("0")
     expect(preview).to_contain_text("Creates a complaint: quality")
     screenshot(page, "constructor-editor")
     page.evaluate("window.scrollTo(0, 0)")
