@@ -99,7 +99,9 @@ class PlacedProblems:
         self.all = problems
         self._at: dict[tuple, list[str]] = defaultdict(list)
         for problem in problems:
-            self._at[self.place(problem.path)].append(problem.message)
+            # A plain string in the reader's language: the template escapes it (a lazy string
+            # would be taken as markup, and a message quotes what the admin typed).
+            self._at[self.place(problem.path)].append(str(problem.message))
 
     @staticmethod
     def place(path: tuple) -> tuple:
@@ -129,7 +131,7 @@ class PlacedProblems:
     def elsewhere_than(self, index: int) -> list[tuple]:
         """Problems not about question ``index``: when they change, more than its card must."""
         return sorted(
-            (p.path, p.message)
+            (p.path, str(p.message))
             for p in self.all
             if not (len(p.path) >= 2 and p.path[0] == "questions" and p.path[1] == index)
         )
@@ -147,7 +149,7 @@ class PlacedProblems:
             return f"{where}: {problem.message}"
         if path and path[0] in SETTINGS_FIELDS:
             return f"{_('Settings')}: {problem.message}"
-        return problem.message
+        return str(problem.message)
 
 
 # --- cards: a question's form and its options' forms -------------------------------------------
@@ -672,7 +674,8 @@ def script_publish(script_id: int):
     script = _script(script_id)
     draft = script_service.draft_of(script)
     changed = script_service.has_changes(script)
-    changes = script_service.pending_changes(script) if changed else []
+    # Plain strings in the reader's language, escaped by the template (they quote keys).
+    changes = [str(c) for c in script_service.pending_changes(script)] if changed else []
     problems = script_service.publish_problems(script) if changed else []
     form = forms.PublishForm()
     if changed and not problems and form.validate_on_submit():

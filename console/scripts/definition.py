@@ -16,6 +16,9 @@ from pathlib import Path
 
 import jsonschema
 import yaml
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
 
 from console.scripts.placeholders import PLACEHOLDERS, unknown_placeholders
 from console.scripts.question_types import QUESTION_TYPES, question_type
@@ -63,6 +66,9 @@ def shown(value) -> str:
 
 @dataclass
 class Problem:
+    """``message``: a lazy string where the reader may see it (the constructor, the publish
+    page): it reads in the reader's language when shown; ``flask scripts load`` prints English."""
+
     path: Path_
     message: str
     line: int | None = None
@@ -79,7 +85,7 @@ class Problem:
         return out
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.path else self.message
+        return f"{self.where}: {self.message}" if self.path else str(self.message)
 
 
 @dataclass
@@ -198,21 +204,33 @@ def _schema_for(kinds: tuple[str, ...]) -> dict:
 def _schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "enum" and error.path and error.path[-1] == "kind":
         kinds = ", ".join(QUESTION_TYPES)
-        return f"unknown kind {shown(error.instance)}; expected one of: {kinds}"
+        return _l(
+            "unknown kind %(kind)s; expected one of: %(kinds)s",
+            kind=shown(error.instance),
+            kinds=kinds,
+        )
     if error.validator == "additionalProperties":
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        message = "unknown field " + ", ".join(shown(e) for e in extra[:5])
+        names = ", ".join(shown(e) for e in extra[:5])
         if any(" " in str(e) for e in extra):
-            message += " (a text with a comma inside {...} must be in quotes)"
-        return message
+            return _l(
+                "unknown field %(names)s (a text with a comma inside {...} must be in quotes)",
+                names=names,
+            )
+        return _l("unknown field %(names)s", names=names)
     if error.validator == "minItems" and error.path and error.path[-1] == "any_of":
-        return "show_if needs at least one answer of the earlier question"
+        return _l("show_if needs at least one answer of the earlier question")
     message = error.message
     quoted = repr(error.instance)
     if len(quoted) > SHOWN_CHARS:  # jsonschema quotes the whole value it refuses
         message = message.replace(quoted, shown(error.instance))
     if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        if missing:
+            return _l("%(field)s is required", field=shown(missing[0]))
         return message.replace("is a required property", "is required")
+    if error.validator == "minLength" and error.validator_value == 1:
+        return _l("must not be empty")
     return message
 
 
@@ -243,7 +261,11 @@ def _rule_problems(definition: dict) -> list[Problem]:
             problems.append(
                 Problem(
                     (*path, "key"),
-                    f"duplicate question key {shown(key)} (see question {seen[key] + 1})",
+                    _l(
+                        "duplicate question key %(key)s (see question %(n)s)",
+                        key=shown(key),
+                        n=seen[key] + 1,
+                    ),
                 )
             )
         kind = question_type(question["kind"])
@@ -252,7 +274,9 @@ def _rule_problems(definition: dict) -> list[Problem]:
             problems.append(Problem((*path, "options"), message))
         dupes = sorted({k for k in option_keys if option_keys.count(k) > 1})
         for dupe in dupes:
-            problems.append(Problem((*path, "options"), f"duplicate option key {shown(dupe)}"))
+            problems.append(
+                Problem((*path, "options"), _l("duplicate option key %(key)s", key=shown(dupe)))
+            )
         for name in unknown_placeholders(question["text"]) + unknown_placeholders(
             question.get("note") or ""
         ):
@@ -266,16 +290,20 @@ def _rule_problems(definition: dict) -> list[Problem]:
         if show_if:
             target = show_if["question"]
             if target == key:
-                problems.append(Problem((*path, "show_if"), "a question cannot depend on itself"))
+                problems.append(
+                    Problem((*path, "show_if"), _l("a question cannot depend on itself"))
+                )
             elif target not in seen:
                 later = any(q["key"] == target for q in definition["questions"][qi + 1 :])
                 problems.append(
                     Problem(
                         (*path, "show_if", "question"),
-                        f"show_if points forward to {shown(target)}: "
-                        "it must name an earlier question"
+                        _l(
+                            "show_if points forward to %(key)s: it must name an earlier question",
+                            key=shown(target),
+                        )
                         if later
-                        else f"show_if names unknown question {shown(target)}",
+                        else _l("show_if names unknown question %(key)s", key=shown(target)),
                     )
                 )
             else:
@@ -284,8 +312,11 @@ def _rule_problems(definition: dict) -> list[Problem]:
                         problems.append(
                             Problem(
                                 (*path, "show_if", "any_of"),
-                                f"show_if names unknown option {shown(option_key)} "
-                                f"of {shown(target)}",
+                                _l(
+                                    "show_if names unknown option %(option)s of %(key)s",
+                                    option=shown(option_key),
+                                    key=shown(target),
+                                ),
                             )
                         )
         seen.setdefault(key, qi)
@@ -304,7 +335,7 @@ def _role_problems(question: dict, path: Path_, option_keys: list[str]) -> list[
         return [
             Problem(
                 (*path, "role"),
-                "a recommend question has the options 0, 1, ... 10 (their keys), nothing else",
+                _l("a recommend question has the options 0, 1, ... 10 (their keys), nothing else"),
             )
         ]
     if role == "satisfaction" and (
@@ -313,7 +344,7 @@ def _role_problems(question: dict, path: Path_, option_keys: list[str]) -> list[
         return [
             Problem(
                 (*path, "role"),
-                "a satisfaction question is a scale or single choice with at least 3 options",
+                _l("a satisfaction question is a scale or single choice with at least 3 options"),
             )
         ]
     return []
@@ -322,34 +353,50 @@ def _role_problems(question: dict, path: Path_, option_keys: list[str]) -> list[
 def _contacts_problems(question: dict, path: Path_) -> list[Problem]:
     problems = []
     if question["kind"] != "yesno":
-        problems.append(Problem((*path, "kind"), "the contacts question is a yesno question"))
+        problems.append(Problem((*path, "kind"), _l("the contacts question is a yesno question")))
         return problems
     yes_at = next((i for i, o in enumerate(question["options"]) if o["key"] == "yes"), None)
     if yes_at is not None and not question["options"][yes_at].get("poaching"):
         problems.append(
             Problem(
                 (*path, "options", yes_at),
-                "the contacts question's 'yes' option must have poaching: true "
-                "(it opens the anti-poaching case)",
+                _l(
+                    "the contacts question's 'yes' option must have poaching: true "
+                    "(it opens the anti-poaching case)"
+                ),
             )
         )
     if question.get("show_if"):
-        problems.append(Problem((*path, "show_if"), "the contacts question is always asked"))
+        problems.append(Problem((*path, "show_if"), _l("the contacts question is always asked")))
     return problems
 
 
 def unknown_category_message(category: str, known: list[str]) -> str:
     close = difflib.get_close_matches(category, known, n=1)
-    hint = f" (did you mean {shown(close[0])}?)" if close else ""
-    return (
-        f"unknown complaint category {shown(category)}{hint}; known: {', '.join(known)}. "
-        "A new category is added on purpose in the script constructor (New category…)"
+    if close:
+        return _l(
+            "unknown complaint category %(category)s (did you mean %(close)s?); known: "
+            "%(known)s. A new category is added on purpose in the script constructor "
+            "(New category…)",
+            category=shown(category),
+            close=shown(close[0]),
+            known=", ".join(known),
+        )
+    return _l(
+        "unknown complaint category %(category)s; known: %(known)s. A new category is added "
+        "on purpose in the script constructor (New category…)",
+        category=shown(category),
+        known=", ".join(known),
     )
 
 
 def _unknown_placeholder(name: str) -> str:
     known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-    return f"unknown placeholder {{{name[:SHOWN_CHARS]}}}; known: {known}"
+    return _l(
+        "unknown placeholder %(name)s; known: %(known)s",
+        name="{" + name[:SHOWN_CHARS] + "}",
+        known=known,
+    )
 
 
 # --- normal form ---------------------------------------------------------------------------
@@ -470,23 +517,67 @@ def to_yaml(definition: dict) -> str:
 # --- what changed --------------------------------------------------------------------------
 
 
+# How the publish page names what changed (lazy: in the reader's language when shown).
+CHANGED_FIELDS = {
+    "language": _l("Language changed."),
+    "intro": _l("Intro changed."),
+    "closing": _l("Closing changed."),
+}
+FIELD_NAMES = {
+    "text": _l("text"),
+    "kind": _l("kind"),
+    "weight": _l("weight"),
+    "required": _l("required"),
+    "show_if": _l("shown if"),
+    "note": _l("note"),
+    "low_label": _l("low end label"),
+    "high_label": _l("high end label"),
+    "role": _l("role"),
+    "points": _l("points"),
+    "complaint": _l("complaint"),
+    "poaching": _l("anti-poaching case"),
+    "repeat_repair": _l("repeat repair"),
+    "comment_required": _l("comment required"),
+}
+
+
+def _value(name: str, value):
+    """A changed value as the reader reads it: yes/no, a number, a kind's or category's name."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _l("yes") if value else _l("no")
+    if name == "kind" and value in QUESTION_TYPES:
+        return question_type(value).label
+    if name == "complaint":
+        from console.services.complaints.categories import category_label
+
+        return LazyString(category_label, value)
+    if isinstance(value, int | float | Decimal):
+        from flask_babel import format_decimal
+
+        return LazyString(format_decimal, value)
+    return value
+
+
 def diff(old: dict | None, new: dict) -> list[str]:
-    """Plain sentences saying what changed between two normalised definitions."""
+    """Sentences saying what changed between two normalised definitions (lazy strings)."""
     if old is None:
-        return [f"First version: {len(new['questions'])} questions."]
+        count = len(new["questions"])
+        return [_ln("First version: %(num)s question.", "First version: %(num)s questions.", count)]
     changes = []
     for name in ("language", "intro", "closing"):
         if old.get(name) != new.get(name):
-            changes.append(f"{name.replace('_', ' ').capitalize()} changed.")
+            changes.append(CHANGED_FIELDS[name])
     old_q = {q["key"]: q for q in old["questions"]}
     new_q = {q["key"]: q for q in new["questions"]}
     for key in new_q.keys() - old_q.keys():
-        changes.append(f"Question {key!r} added.")
+        changes.append(_l("Question %(key)s added.", key=repr(key)))
     for key in old_q.keys() - new_q.keys():
-        changes.append(f"Question {key!r} removed.")
+        changes.append(_l("Question %(key)s removed.", key=repr(key)))
     common = [k for k in new_q if k in old_q]
     if [k for k in [q["key"] for q in old["questions"]] if k in new_q] != common:
-        changes.append("Questions reordered.")
+        changes.append(_l("Questions reordered."))
     for key in common:
         changes.extend(_question_diff(key, old_q[key], new_q[key]))
     return changes
@@ -508,23 +599,53 @@ def _question_diff(key: str, old: dict, new: dict) -> list[str]:
     for name in fields:
         if old.get(name) != new.get(name):
             if name in ("weight", "required", "kind"):
-                out.append(f"Question {key!r}: {name} {old.get(name)} → {new.get(name)}.")
+                out.append(
+                    _l(
+                        "Question %(key)s: %(field)s %(old)s → %(new)s.",
+                        key=repr(key),
+                        field=FIELD_NAMES[name],
+                        old=_value(name, old.get(name)),
+                        new=_value(name, new.get(name)),
+                    )
+                )
             else:
-                out.append(f"Question {key!r}: {name.replace('_', ' ')} changed.")
+                out.append(
+                    _l(
+                        "Question %(key)s: %(field)s changed.",
+                        key=repr(key),
+                        field=FIELD_NAMES[name],
+                    )
+                )
     old_o = {o["key"]: o for o in old["options"]}
     new_o = {o["key"]: o for o in new["options"]}
     for okey in new_o.keys() - old_o.keys():
-        out.append(f"Question {key!r}: option {okey!r} added.")
+        out.append(
+            _l("Question %(key)s: option %(option)s added.", key=repr(key), option=repr(okey))
+        )
     for okey in old_o.keys() - new_o.keys():
-        out.append(f"Question {key!r}: option {okey!r} removed.")
+        out.append(
+            _l("Question %(key)s: option %(option)s removed.", key=repr(key), option=repr(okey))
+        )
     for okey in [k for k in new_o if k in old_o]:
         for name, value in new_o[okey].items():
             if old_o[okey].get(name) != value:
                 if name == "label":
-                    out.append(f"Question {key!r}, option {okey!r}: label changed.")
+                    out.append(
+                        _l(
+                            "Question %(key)s, option %(option)s: label changed.",
+                            key=repr(key),
+                            option=repr(okey),
+                        )
+                    )
                 else:
                     out.append(
-                        f"Question {key!r}, option {okey!r}: {name.replace('_', ' ')} "
-                        f"{old_o[okey].get(name)} → {value}."
+                        _l(
+                            "Question %(key)s, option %(option)s: %(field)s %(old)s → %(new)s.",
+                            key=repr(key),
+                            option=repr(okey),
+                            field=FIELD_NAMES.get(name, name),
+                            old=_value(name, old_o[okey].get(name)),
+                            new=_value(name, value),
+                        )
                     )
     return out

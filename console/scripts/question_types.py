@@ -60,7 +60,7 @@ class QuestionType:
     def option_problems(self, option_keys: list[str]) -> list[str]:
         """Problems with a question's list of option keys, as plain sentences."""
         if len(option_keys) < 2:
-            return ["needs at least two options"]
+            return [_l("needs at least two options")]
         return []
 
     def starter_options(self) -> list[dict]:
@@ -93,7 +93,7 @@ class MultiChoice(QuestionType):
     """
 
     def option_problems(self, option_keys):
-        return [] if option_keys else ["needs at least one option"]
+        return [] if option_keys else [_l("needs at least one option")]
 
     def max_points(self, points):
         return sum((p for p in points if p > 0), Decimal(0))
@@ -112,7 +112,7 @@ class Scale(QuestionType):
 
     def option_problems(self, option_keys):
         if option_keys not in self.ALLOWED:
-            return ['a scale has options "1" to "5" or "0" to "10", in order']
+            return [_l('a scale has options "1" to "5" or "0" to "10", in order')]
         return []
 
     def starter_options(self):
@@ -122,7 +122,7 @@ class Scale(QuestionType):
 class YesNo(QuestionType):
     def option_problems(self, option_keys):
         if sorted(option_keys) != ["no", "yes"]:
-            return ['a yes/no question has exactly the options "yes" and "no"']
+            return [_l('a yes/no question has exactly the options "yes" and "no"')]
         return []
 
     def starter_options(self):
@@ -137,7 +137,7 @@ class FreeText(QuestionType):
         return not (answer.get("text") or "").strip()
 
     def option_problems(self, option_keys):
-        return ["a text question has no options"] if option_keys else []
+        return [_l("a text question has no options")] if option_keys else []
 
     def starter_options(self):
         return []

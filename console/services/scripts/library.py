@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -267,7 +269,7 @@ def load_files(paths: list[str | Path], *, by=None) -> list[LoadResult]:
             line = p.line if p.line is not None else parsed.line_of(p.path)
             problems.append(f"{path}:{line or 1}: {p}")
     if not problems:
-        problems += _assignment_conflicts([d for _, d in parsed_files])
+        problems += [str(line) for line in _assignment_conflicts([d for _, d in parsed_files])]
     if problems:
         raise ScriptFilesInvalid(problems)
     return [
@@ -279,11 +281,16 @@ def _reference_problems(definition: dict) -> list[defn.Problem]:
     problems = []
     if definition["client"] and _client(definition["client"]) is None:
         problems.append(
-            defn.Problem(("client",), f"unknown client {defn.shown(definition['client'])}")
+            defn.Problem(
+                ("client",), _l("unknown client %(key)s", key=defn.shown(definition["client"]))
+            )
         )
     if definition["work_type"] and _work_type(definition["work_type"]) is None:
         problems.append(
-            defn.Problem(("work_type",), f"unknown work type {defn.shown(definition['work_type'])}")
+            defn.Problem(
+                ("work_type",),
+                _l("unknown work type %(key)s", key=defn.shown(definition["work_type"])),
+            )
         )
     return problems
 
@@ -351,8 +358,14 @@ def _assignment_conflicts(definitions: list[dict]) -> list[str]:
         for owner in (taken.get(slot), incoming.get(slot)):
             if owner and owner != d["key"]:
                 problems.append(
-                    f"{d['key']}: script {owner!r} already covers client {slot[0] or 'any'} "
-                    f"and work type {slot[1] or 'any'}"
+                    _l(
+                        "%(key)s: script %(owner)s already covers client %(client)s and work "
+                        "type %(work_type)s",
+                        key=d["key"],
+                        owner=repr(owner),
+                        client=slot[0] or _l("any"),
+                        work_type=slot[1] or _l("any"),
+                    )
                 )
         incoming[slot] = d["key"]
     return problems
@@ -510,7 +523,7 @@ def publish(script: CallScript, *, by=None, note: str | None = None) -> ScriptVe
     """Freeze the draft as the new current version. Raises ScriptInvalid with every problem."""
     draft = draft_of(script)
     if draft is None or not has_changes(script):
-        raise ScriptInvalid([defn.Problem((), "nothing changed since the current version")])
+        raise ScriptInvalid([defn.Problem((), _l("nothing changed since the current version"))])
     problems = draft_problems(draft) + [
         defn.Problem((), line) for line in _assignment_conflicts([definition_of(draft)])
     ]
@@ -716,6 +729,8 @@ def _stamp(script: CallScript, version: ScriptVersion, *, by, changes: list[str]
         version.published_at = utcnow()
         script.current_version = version
     db.session.flush()
+    with force_locale("en"):  # the audit log keeps one language
+        changes = [str(change) for change in changes]
     audit.record(
         "script.published",
         actor=by,
