@@ -242,6 +242,9 @@ def _save_card(draft: ScriptVersion, question: Question):
         return None
     questions = list(draft.questions)
     card = _card(question, questions, formdata=request.form)
+    if any(f.adding_category and not (f.new_category.data or "").strip() for _o, f in card.options):
+        # "New category…" just chosen: show the field for its key; nothing is saved yet.
+        return _card_response(draft, card)
     if not _card_is_valid(card, questions):
         return _card_response(draft, card, status=422)
     stored_target = (question.show_if or {}).get("question")

@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from console.models import Question, Role
 from console.services.scripts import library as script_service
-from tests.browser.journeys import sign_in
+from tests.browser.conftest import screenshot
+from tests.browser.journeys import assert_accessible, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +91,15 @@ def test_typing_into_a_key_while_a_save_returns_keeps_exactly_what_was_typed(
     expect(
         page.locator("article.ctor-card").first.get_by_label("Question", exact=True)
     ).to_have_value("Were the brakes fixed the first time?")
+
+    # The complaint category is chosen from the list; "New category…" asks for its key.
+    answers = page.locator("article.ctor-card").first.locator(".ctor-opt")
+    category = answers.nth(1).locator("select[name$=complaint_category]")
+    with page.expect_response(lambda r: bool(QUESTION_SAVE.search(r.url))):
+        category.select_option(label="New category…")
+    expect(page.get_by_role("textbox", name="new category")).to_be_focused()
+    assert_accessible(page)
+    screenshot(page, "constructor-new-category")
     assert page.console_errors == []
 
 
