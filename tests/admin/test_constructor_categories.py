@@ -150,7 +150,9 @@ def test_the_preview_names_the_category_and_writes_scores_one_way_per_language(
     admin.locale = "ru"
     db.session.commit()
     russian = text_of(client.post(url, data=ticks, headers=HX))
-    assert "жалоба: пунктуальность" in russian
+    # The hint beside the answer (as on the call screen) and what the ticks will create.
+    assert '<span class="hint-consequence">→ жалоба: пунктуальность</span>' in russian
+    assert "Будет создана жалоба: пунктуальность" in russian
     assert "<strong>12,5</strong>" in russian
     assert "q1: потеряно баллов — 87,5" in russian
     assert "punctuality" not in russian
