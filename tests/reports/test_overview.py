@@ -295,3 +295,24 @@ def test_question_role_is_kept_in_the_script(db, version):
     assert roles["recommend"] == "recommend"
     assert roles["satisfied"] == "satisfaction"
     assert db.session.scalar(select(AnswerOption).where(AnswerOption.key == "10")) is not None
+
+
+def test_one_calendar_month_filtered_by_work_type_or_operator(client, login_as, call, complain):
+    """One month is one bucket: the poaching count then selects a constant, and its joins for
+    these filters still need the complaints beside them."""
+    response = call(WEEK1, score="20")
+    complain(WEEK1, response=response, kind=ComplaintKind.POACHING)
+    login_as(Role.SUPERVISOR)
+    month = {"from": "2025-03-01", "to": "2025-03-31"}
+    for name, value in (
+        ("work_type", response.order.work_type_id),
+        ("operator", response.operator_id),
+    ):
+        page = client.get("/reports/", query_string={**month, name: value})
+        assert page.status_code == 200
+        table = client.get(
+            "/reports/",
+            query_string={**month, name: value, "table": "first-time-fix", "format": "csv"},
+        )
+        assert table.status_code == 200
+        assert table.get_data(as_text=True).splitlines()[1].split(",")[5] == "1"  # poaching

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from console.models import (
     CallOutcome,
@@ -15,6 +15,7 @@ from console.models import (
     ReportStaleHour,
     Role,
     WorkType,
+    utcnow,
 )
 from console.services.calls.generate import generate_due_calls
 from console.services.reports import facts, overview, totals
@@ -89,6 +90,29 @@ def test_a_call_is_in_the_overview_once_the_job_has_counted_its_hour(db, call):
     call(WEEK1, score="50")
     by_operator = Filters(operator_id=call(WEEK1, score="70").operator_id)
     assert overview.satisfaction(PERIOD, by_operator)[0].calls == 3
+
+
+def test_hours_the_job_has_left_too_long_are_read_from_the_rows(db, call, client, login_as):
+    """The job stopped (Redis down, say): after ``LAG`` the figures are exact without it."""
+    call(WEEK1, score="90")
+    call(WEEK2, score="40")
+    db.session.execute(
+        update(ReportStaleHour)
+        .where(ReportStaleHour.hour == totals.hour_number(WEEK1))
+        .values(marked_at=utcnow() - totals.LAG - timedelta(seconds=1))
+    )
+    db.session.commit()
+
+    assert [w.calls for w in overview.satisfaction(PERIOD, Filters())] == [1, 0]
+    login_as(Role.SUPERVISOR)
+    page = client.get("/reports/", query_string=ARGS).get_data(as_text=True)
+    assert 'id="ov-counting"' in page  # WEEK2's call is still waiting
+
+    db.session.execute(update(ReportStaleHour).values(marked_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    assert [w.calls for w in overview.satisfaction(PERIOD, Filters())] == [1, 1]
+    page = client.get("/reports/", query_string=ARGS).get_data(as_text=True)
+    assert 'id="ov-counting"' not in page
 
 
 def test_a_complaint_resolved_later_moves_the_funnel_of_its_orders_hour(

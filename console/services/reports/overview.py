@@ -185,7 +185,9 @@ def satisfaction_total(weeks: list[SatisfactionWeek], period: Period) -> Satisfa
 
 
 def _complaint_scope(period: Period, filters: Filters, query, *, kind=ComplaintKind.COMPLAINT):
-    query = query.where(
+    # from complaints even when the query selects only a constant (one bucket): the joins below
+    # need their left side
+    query = query.select_from(Complaint).where(
         Complaint.created_at >= period.starts_at,
         Complaint.created_at < period.ends_at,
         Complaint.kind == kind,

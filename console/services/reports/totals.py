@@ -21,8 +21,10 @@ reports recount`` counts every hour again.
 **Read.** ``sums`` adds up a period's hours by bucket (week or month). The totals are used when
 the period starts and ends on whole UTC hours and the filters are client and work type only;
 otherwise (a technician or an operator, a time zone half an hour off UTC) the source rows are
-summed directly: the same facts, grouped the same way. What the totals show is as of the last
-refresh (``as_of``): the job runs every minute.
+summed directly: the same facts, grouped the same way. An hour marked longer than ``LAG`` (two
+minutes) ago is read from its rows too, so a stopped job (Redis down, a long history after the
+upgrade) costs speed, never correctness; what changed less than that ago may be missing, and the
+page says since when (``waiting_since``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ from console.services.reports.facts import SOURCES, Filters, Source
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 HOURS_PER_TRANSACTION = 1  # the write lock is held while an hour is counted (SQLite)
 ADVISORY_LOCK = 0x5245_504F  # "REPO": one refresh at a time on PostgreSQL
+# An hour marked longer ago than this is read from its rows: the job should have counted it.
+LAG = timedelta(minutes=2)
 
 
 def hour_number(moment: datetime) -> int:
@@ -261,13 +265,20 @@ def recount(since: datetime | None = None, until: datetime | None = None) -> int
     return max(0, last - first + 1)
 
 
+def _marks(starts_at: datetime, ends_at: datetime, *conditions):
+    return select(ReportStaleHour.hour).where(
+        ReportStaleHour.hour >= hour_number(starts_at),
+        ReportStaleHour.hour < hour_number(ends_at),
+        *conditions,
+    )
+
+
 def waiting_since(starts_at: datetime, ends_at: datetime) -> datetime | None:
-    """Since when changes to the period's hours wait to be counted (None: the totals are up to
-    date)."""
+    """Since when changes to the period's hours wait for the job (None: nothing waits). Hours
+    left waiting longer than ``LAG`` are read from the rows: they do not wait."""
     return db.session.scalar(
-        select(func.min(ReportStaleHour.marked_at)).where(
-            ReportStaleHour.hour >= hour_number(starts_at),
-            ReportStaleHour.hour < hour_number(ends_at),
+        _marks(starts_at, ends_at, ReportStaleHour.marked_at >= utcnow() - LAG).with_only_columns(
+            func.min(ReportStaleHour.marked_at)
         )
     )
 
@@ -293,18 +304,37 @@ def sums(
     filters: Filters,
 ) -> dict[int, dict[str, float]]:
     """The source's figures summed per bucket (``edges[i]``: the UTC start of bucket i) over
-    ``[starts_at, ends_at)``: ``{bucket: {figure: sum}}``, buckets without rows left out."""
-    if uses_totals(starts_at, ends_at, filters):
-        query = _from_totals(source, starts_at, ends_at, edges, filters)
-    else:
-        query = _from_rows(source, starts_at, ends_at, edges, filters)
-    return {
-        b: {c: (v or 0) for c, v in zip(source.columns, values, strict=True)}
-        for b, *values in db.session.execute(query)
-    }
+    ``[starts_at, ends_at)``: ``{bucket: {figure: sum}}``, buckets without rows left out.
+
+    From the totals where the filters allow; an hour marked longer than ``LAG`` ago (the job
+    is stopped or behind: Redis down, a large history after the upgrade) is read from its rows
+    instead, so the figures are never more than about ``LAG`` behind."""
+    if not uses_totals(starts_at, ends_at, filters):
+        return _summed([_from_rows(source, starts_at, ends_at, edges, filters)], source)
+    lagging = sorted(
+        db.session.scalars(
+            _marks(starts_at, ends_at, ReportStaleHour.marked_at < utcnow() - LAG).distinct()
+        )
+    )
+    queries = [_from_totals(source, starts_at, ends_at, edges, filters, leave_out=lagging)]
+    for first, last in _runs(lagging, len(lagging) or 1):
+        run_start = max(starts_at, hour_start(first))
+        run_end = min(ends_at, hour_start(last + 1))
+        queries.append(_from_rows(source, run_start, run_end, edges, filters))
+    return _summed(queries, source)
 
 
-def _from_totals(source: Source, starts_at, ends_at, edges, filters: Filters):
+def _summed(queries, source: Source) -> dict[int, dict[str, float]]:
+    found: dict[int, dict[str, float]] = {}
+    for query in queries:
+        for b, *values in db.session.execute(query):
+            sums = found.setdefault(b, dict.fromkeys(source.columns, 0))
+            for column, value in zip(source.columns, values, strict=True):
+                sums[column] += value or 0
+    return found
+
+
+def _from_totals(source: Source, starts_at, ends_at, edges, filters: Filters, *, leave_out=()):
     hour_edges = [literal(hour_number(e)) for e in edges]
     inner = select(
         _bucket(ReportHour.hour, hour_edges, len(edges) - 1).label("b"),
@@ -314,6 +344,8 @@ def _from_totals(source: Source, starts_at, ends_at, edges, filters: Filters):
         inner = inner.where(ReportHour.client_id == filters.client_id)
     if filters.work_type_id:
         inner = inner.where(ReportHour.work_type_id == filters.work_type_id)
+    if leave_out:
+        inner = inner.where(ReportHour.hour.not_in(leave_out))
     return _by_bucket(inner.subquery(), source)
 
 
