@@ -21,7 +21,7 @@ from console.models import (
     RepeatRepairState,
     Role,
 )
-from console.services.reports import overview
+from console.services.reports import overview, overview_tables
 from console.services.reports.overview import Filters
 from console.services.reports.periods import Period
 from tests.helpers import on_both_databases
@@ -101,14 +101,24 @@ def test_complaints_by_category_and_cause_per_week(db, complain):
     complain(WEEK1, "quality", cause_category="parts")
     complain(WEEK1, "quality")
     complain(WEEK2, "price", cause_category="pricing")
+    complain(WEEK2, "price", status=ComplaintStatus.CLOSED)  # found not valid: no cause
 
     by_category = overview.complaints_by(PERIOD, Filters(), "category")
     by_cause = overview.complaints_by(PERIOD, Filters(), "cause")
 
-    assert by_category.counts == {"quality": [2, 0], "price": [0, 1]}
-    assert by_category.keys == ["quality", "price"]
-    assert by_cause.counts == {"parts": [1, 0], "": [1, 0], "pricing": [0, 1]}
-    assert by_cause.keys[-1] == ""  # not classified yet, last
+    assert by_category.counts == {"quality": [2, 0], "price": [0, 2]}
+    assert by_category.keys == ["price", "quality"]  # as many: by name
+    assert by_cause.counts == {
+        "parts": [1, 0],
+        "": [1, 0],
+        "pricing": [0, 1],
+        overview.NO_CAUSE_FINISHED: [0, 1],
+    }
+    # finished without a cause, then not classified yet, after the causes
+    assert by_cause.keys[-2:] == [overview.NO_CAUSE_FINISHED, ""]
+    labels = overview_tables.cause_labels(by_cause.keys, {})
+    assert str(labels[overview.NO_CAUSE_FINISHED]) == "finished without a cause (not valid)"
+    assert str(labels[""]) == "not classified yet"
 
 
 def test_funnel_counts_each_step_and_its_conversion(db, make_order, call, complain):

@@ -55,6 +55,7 @@ from console.models import (
 )
 from console.models.base import UTCDateTime
 from console.services.calls.stats import REACHED
+from console.services.complaints.status import FINISHED
 from console.services.reports import facts, totals
 from console.services.reports.facts import DISSATISFIED_BELOW, Filters
 from console.services.reports.periods import Period
@@ -64,6 +65,8 @@ __all__ = ["DISSATISFIED_BELOW", "Filters"]
 CALLBACK_GRACE = timedelta(minutes=15)
 TOP = 3
 NO_CAUSE = ""  # complaints QC has not classified yet
+# finished without a cause: found not valid (a valid complaint is closed only with its cause)
+NO_CAUSE_FINISHED = "none_finished"
 
 
 # --- buckets --------------------------------------------------------------------------------
@@ -230,7 +233,11 @@ def complaints_by(period: Period, filters: Filters, by: str) -> Stacked:
     key = (
         Complaint.category
         if by == "category"
-        else func.coalesce(Complaint.cause_category, literal(NO_CAUSE))
+        else case(
+            (Complaint.cause_category.is_not(None), Complaint.cause_category),
+            (Complaint.status.in_(FINISHED), literal(NO_CAUSE_FINISHED)),
+            else_=literal(NO_CAUSE),
+        )
     )
     inner = _complaint_scope(
         period,
@@ -243,7 +250,10 @@ def complaints_by(period: Period, filters: Filters, by: str) -> Stacked:
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(buckets))
     for b, k, n in rows:
         counts[k][b] = n
-    keys = sorted(counts, key=lambda k: (k == NO_CAUSE, -sum(counts[k]), k))
+    last = (NO_CAUSE_FINISHED, NO_CAUSE)
+    keys = sorted(
+        counts, key=lambda k: (k in last, last.index(k) if k in last else 0, -sum(counts[k]), k)
+    )
     return Stacked(buckets.starts, keys, dict(counts))
 
 

@@ -224,8 +224,15 @@ def _complaints(by: str) -> Builder:
 
 
 def cause_labels(keys, names: dict) -> dict:
-    """The causes' names (QC's list, given by the caller); not classified yet for none."""
-    return {key: names.get(key, key) if key else _l("not classified yet") for key in keys}
+    """The causes' names (QC's list, given by the caller); for none, whether the complaint is
+    finished (found not valid) or not classified yet."""
+    found = {}
+    for key in keys:
+        if key == overview.NO_CAUSE_FINISHED:
+            found[key] = _l("finished without a cause (not valid)")
+        else:
+            found[key] = names.get(key, key) if key else _l("not classified yet")
+    return found
 
 
 TABLES: dict[str, Builder] = {
