@@ -10,7 +10,10 @@ marker (lines), and the legend names it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+from flask_babel import format_decimal
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 40  # the plot's margins (axis labels, legend space)
@@ -89,6 +92,11 @@ def _nice_max(value: float) -> float:
     return 10 * power
 
 
+def _count_top(value: float) -> int:
+    """A count axis's top: four equal whole steps (0, 2, 4, 6, 8; never 2.5 complaints)."""
+    return 4 * max(1, math.ceil(_nice_max(value / 4)))
+
+
 def _y(value: float, top: float, chart: Chart) -> float:
     return chart.plot_bottom - (value / top) * (chart.plot_bottom - TOP)
 
@@ -108,9 +116,9 @@ def stacked_bars(chart_id, title, description, x_labels, keys, labels, counts, v
     chart = Chart(chart_id, title, description)
     chart.series = _series((k, labels.get(k, k)) for k in keys)
     totals = [sum(counts[k][n] for k in keys) for n in range(len(x_labels))]
-    top = _nice_max(max(totals, default=0))
+    top = _count_top(max(totals, default=0))
     chart.empty = not any(totals)
-    _y_ticks(chart, top, lambda v: f"{v:g}")
+    _y_ticks(chart, top, format_decimal)
     centre, slot = _slots(chart, len(x_labels))
     bar = min(slot * 0.6, 56)
     for n, x_label in enumerate(x_labels):

@@ -103,7 +103,8 @@ def _day(day) -> str:
 
 
 def _percent(value: float) -> str:
-    return f"{value:g}%"
+    """A 0-100 value as the tables write a share (one decimal, the reader's language)."""
+    return format_percent(value / 100, "#,##0.0%")
 
 
 def _charts(page: overview_tables.OverviewPage) -> dict:
@@ -143,7 +144,7 @@ def _charts(page: overview_tables.OverviewPage) -> dict:
                 ("score", _("Average score"), [w.average_score for w in page.satisfaction]),
             ],
             top=100,
-            fmt=lambda v: f"{v:g}",
+            fmt=format_decimal,
         ),
         "by_category": stacked(
             "chart-categories", _("Complaints by category"), page.by_category, page.category_names
