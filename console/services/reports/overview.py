@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Integer, and_, case, exists, func, literal, select
 
@@ -227,34 +227,67 @@ class Stacked:
         return sum(sum(v) for v in self.counts.values())
 
 
-def complaints_by(period: Period, filters: Filters, by: str) -> Stacked:
-    """Complaints per week by ``category`` or ``cause`` (most frequent key first)."""
-    buckets = weekly(period)
-    key = (
-        Complaint.category
-        if by == "category"
-        else case(
-            (Complaint.cause_category.is_not(None), Complaint.cause_category),
-            (Complaint.status.in_(FINISHED), literal(NO_CAUSE_FINISHED)),
-            else_=literal(NO_CAUSE),
-        )
+@dataclass(frozen=True)
+class ComplaintCounts:
+    """The period's complaints counted once per week, category, cause and first-answer state
+    (one statement, a few hundred rows at most): what the charts of categories and causes,
+    the top three and deadline compliance are made of."""
+
+    starts: list[date]
+    rows: list[tuple[int, str, str, str, int]]  # (week, category, cause key, state, count)
+
+
+def _cause_key():
+    return case(
+        (Complaint.cause_category.is_not(None), Complaint.cause_category),
+        (Complaint.status.in_(FINISHED), literal(NO_CAUSE_FINISHED)),
+        else_=literal(NO_CAUSE),
     )
+
+
+def _deadline_state(now: datetime):
+    """The first-answer deadline as the deadline report counts it: answered by the due time,
+    late, or not answered and past due (else still running)."""
+    answered = Complaint.first_answered_at.is_not(None)
+    return case(
+        (and_(answered, Complaint.first_answered_at <= Complaint.first_answer_due_at), "on_time"),
+        (answered, "late"),
+        (Complaint.first_answer_due_at < now, "missed"),
+        else_="running",
+    )
+
+
+def complaint_counts(period: Period, filters: Filters, *, now: datetime) -> ComplaintCounts:
+    buckets = weekly(period)
     inner = _complaint_scope(
         period,
         filters,
-        select(buckets.index(Complaint.created_at).label("b"), key.label("k")),
+        select(
+            buckets.index(Complaint.created_at).label("b"),
+            Complaint.category.label("category"),
+            _cause_key().label("cause"),
+            _deadline_state(now).label("state"),
+        ),
     ).subquery()
-    rows = db.session.execute(
-        select(inner.c.b, inner.c.k, func.count()).group_by(inner.c.b, inner.c.k)
-    ).all()
-    counts: dict[str, list[int]] = defaultdict(lambda: [0] * len(buckets))
-    for b, k, n in rows:
-        counts[k][b] = n
-    last = (NO_CAUSE_FINISHED, NO_CAUSE)
-    keys = sorted(
-        counts, key=lambda k: (k in last, last.index(k) if k in last else 0, -sum(counts[k]), k)
-    )
-    return Stacked(buckets.starts, keys, dict(counts))
+    key = (inner.c.b, inner.c.category, inner.c.cause, inner.c.state)
+    rows = db.session.execute(select(*key, func.count()).group_by(*key)).all()
+    return ComplaintCounts(buckets.starts, [tuple(row) for row in rows])
+
+
+def stacked(counts: ComplaintCounts, by: str) -> Stacked:
+    """Complaints per week by ``category`` or ``cause`` (most frequent key first; for causes,
+    the finished without one and the not classified yet last)."""
+    per_key: dict[str, list[int]] = defaultdict(lambda: [0] * len(counts.starts))
+    for b, category, cause, _state, n in counts.rows:
+        per_key[category if by == "category" else cause][b] += n
+    last = {NO_CAUSE_FINISHED: 1, NO_CAUSE: 2} if by == "cause" else {}
+    keys = sorted(per_key, key=lambda k: (last.get(k, 0), -sum(per_key[k]), k))
+    return Stacked(counts.starts, keys, dict(per_key))
+
+
+def complaints_by(period: Period, filters: Filters, by: str) -> Stacked:
+    """Complaints per week by ``category`` or ``cause``."""
+    return stacked(complaint_counts(period, filters, now=datetime.now(UTC)), by)
 
 
 @dataclass
@@ -280,9 +313,17 @@ def _category_counts(period: Period, filters: Filters) -> dict[str, int]:
     return dict(db.session.execute(query).all())
 
 
-def top_problems(period: Period, filters: Filters, limit: int = TOP) -> list[Problem]:
-    """The most frequent complaint categories of the period, with the previous period's count."""
-    now = _category_counts(period, filters)
+def top_problems(
+    period: Period, filters: Filters, limit: int = TOP, *, counts: ComplaintCounts | None = None
+) -> list[Problem]:
+    """The most frequent complaint categories of the period, with the previous period's count
+    (the period's own from ``counts`` when the caller has them)."""
+    if counts is None:
+        now = _category_counts(period, filters)
+    else:
+        now = defaultdict(int)
+        for _b, category, _cause, _state, n in counts.rows:
+            now[category] += n
     before = _category_counts(period.previous(), filters)
     top = sorted(now, key=lambda k: (-now[k], k))[:limit]
     return [Problem(k, now[k], before.get(k, 0)) for k in top]
@@ -349,37 +390,19 @@ class DeadlineWeek:
         return _share(self.on_time, self.decided)
 
 
-def deadlines_by_week(period: Period, filters: Filters, *, now: datetime) -> list[DeadlineWeek]:
-    """The first-answer deadline as the deadline report counts it (answered by the due time,
-    late, or not answered and past due), per week the complaint was opened."""
-    buckets = weekly(period)
-    answered = Complaint.first_answered_at.is_not(None)
-    inner = _complaint_scope(
-        period,
-        filters,
-        select(
-            buckets.index(Complaint.created_at).label("b"),
-            case(
-                (
-                    and_(answered, Complaint.first_answered_at <= Complaint.first_answer_due_at),
-                    "on_time",
-                ),
-                (answered, "late"),
-                (Complaint.first_answer_due_at < now, "missed"),
-                else_="running",
-            ).label("state"),
-        ),
-    )
-    weeks = [DeadlineWeek(start) for start in buckets.starts]
-    sub = inner.subquery()
-    for b, state, n in db.session.execute(
-        select(sub.c.b, sub.c.state, func.count()).group_by(sub.c.b, sub.c.state)
-    ):
+def deadlines(counts: ComplaintCounts) -> list[DeadlineWeek]:
+    """The first-answer deadline per week the complaint was opened (``_deadline_state``)."""
+    weeks = [DeadlineWeek(start) for start in counts.starts]
+    for b, _category, _cause, state, n in counts.rows:
         week = weeks[b]
         week.opened += n
         if state != "running":
             setattr(week, state, getattr(week, state) + n)
     return weeks
+
+
+def deadlines_by_week(period: Period, filters: Filters, *, now: datetime) -> list[DeadlineWeek]:
+    return deadlines(complaint_counts(period, filters, now=now))
 
 
 # --- operators --------------------------------------------------------------------------------

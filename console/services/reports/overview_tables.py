@@ -213,7 +213,7 @@ Builder = Callable[..., Table]
 
 def _complaints(by: str) -> Builder:
     def build(period, filters, now, cause_names):
-        stacked = overview.complaints_by(period, filters, by)
+        stacked = overview.stacked(overview.complaint_counts(period, filters, now=now), by)
         if by == "category":
             labels = category_labels(stacked.keys)
         else:
@@ -282,17 +282,18 @@ def page(
     period: Period, filters: overview.Filters, now: datetime, *, cause_names: dict
 ) -> OverviewPage:
     weeks = overview.satisfaction(period, filters)
-    by_category = overview.complaints_by(period, filters, "category")
-    by_cause = overview.complaints_by(period, filters, "cause")
+    complaints = overview.complaint_counts(period, filters, now=now)
+    by_category = overview.stacked(complaints, "category")
+    by_cause = overview.stacked(complaints, "cause")
     found = OverviewPage(
         satisfaction=weeks,
         satisfaction_total=overview.satisfaction_total(weeks, period),
         by_category=by_category,
         by_cause=by_cause,
-        top=overview.top_problems(period, filters),
+        top=overview.top_problems(period, filters, counts=complaints),
         loyalty=overview.loyalty(period, filters),
         quality=overview.quality_by_month(period, filters),
-        deadlines=overview.deadlines_by_week(period, filters, now=now),
+        deadlines=overview.deadlines(complaints),
         operators=overview.operators(period, filters),
         funnel=overview.funnel(period, filters),
         category_names=category_labels(by_category.keys),
