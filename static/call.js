@@ -405,11 +405,14 @@
       submit();
       return;
     }
-    if (/^[1-9]$/.test(e.key) && !typingIn(target)) {
+    if (/^[0-9]$/.test(e.key) && !typingIn(target)) {
       var li = (target.closest && target.closest(".question")) || current;
       if (!li || li.hidden) return;
-      var inputs = li.querySelectorAll("input[type=radio], input[type=checkbox]");
-      var input = inputs[parseInt(e.key, 10) - 1];
+      // The digit shown beside the answer (its value on a 0-10 scale), else its position.
+      var input = li.querySelector('input[data-digit="' + e.key + '"]');
+      if (!input && e.key !== "0") {
+        input = li.querySelectorAll("input[type=radio], input[type=checkbox]")[parseInt(e.key, 10) - 1];
+      }
       if (!input || input.disabled) return;
       e.preventDefault();
       setCurrent(li);

@@ -192,3 +192,23 @@ def test_the_talk_time_runs_and_survives_a_reload(
     page.reload()
     expect(talk).to_have_text(re.compile(r"^5:0\d$"))
     expect(page.locator(".call-talk")).to_contain_text("Talk time")
+
+
+@CSRF_ON
+def test_a_0_to_10_question_is_ticked_by_its_own_digits(
+    page, live_server, make_user, calls_due, app_config
+):
+    sign_in(page, live_server, make_user(Role.OPERATOR, timezone="Europe/Moscow"))
+    page.get_by_role("button", name="Next call").click()
+    recommend = question(page, "recommend")
+    expect(recommend).to_be_visible()
+    recommend.get_by_role("radio", name="0", exact=True).focus()
+
+    page.keyboard.press("9")
+    expect(recommend.get_by_role("radio", name="9", exact=True)).to_be_checked()
+    page.keyboard.press("0")
+    expect(recommend.get_by_role("radio", name="0", exact=True)).to_be_checked()
+    # any other question still goes by position: 1 ticks its first answer
+    question(page, "speed").get_by_role("radio").first.focus()
+    page.keyboard.press("1")
+    expect(question(page, "speed").get_by_role("radio").first).to_be_checked()
