@@ -140,8 +140,8 @@ def _mark_flushed(session: Session, _context) -> None:
                 response_ids.add(obj.response_id)
         elif isinstance(obj, CallTask):
             order_ids.add(obj.order_id)
-        elif isinstance(obj, CallAttempt):
-            task_ids.add(obj.task_id)
+        elif isinstance(obj, CallAttempt) and obj.outcome is not None:
+            task_ids.add(obj.task_id)  # a dial starts without one (a claim moves no figure)
         elif isinstance(obj, Order):
             hours.add(hour_number(obj.completed_at))
     for obj in session.dirty:
