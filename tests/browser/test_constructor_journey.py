@@ -18,9 +18,14 @@ SAVES = re.compile(r"/admin/scripts/\d+/(settings|questions|options)")
 
 
 def saved(page, action):
-    """Do ``action`` and wait until the draft has saved it (one htmx POST)."""
+    """Do ``action`` and wait until the draft has saved it (one htmx POST) and its answer is
+    swapped in, as a person would before the next field (the response comes first; acting
+    within the swap's few milliseconds acts on the card being replaced)."""
     with page.expect_response(lambda r: bool(SAVES.search(r.url)) and r.request.method == "POST"):
         action()
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
 
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
