@@ -62,6 +62,6 @@ clean:
 
 # After changing interface text: refresh the catalogs, then translate the new entries.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project="QC Call Console" \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --project="QC Call Console" \
 		-o console/translations/messages.pot .
 	$(BIN)/pybabel update -i console/translations/messages.pot -d console/translations

@@ -26,6 +26,8 @@ def test_every_interface_string_has_a_russian_translation(tmp_path):
             "_l",
             "-k",
             "lazy_gettext",
+            "-k",
+            "lazy_pgettext:1c,2",
             "-o",
             str(pot),
             ".",

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import get_day_names, get_timezone_gmt, get_timezone_location
 from babel.numbers import get_currency_name
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -157,7 +157,7 @@ class DayForm(Form):
         default=HOURS,
     )
     start = StringField(_l("From"), validators=[Length(max=10)])
-    end = StringField(_l("To"), validators=[Length(max=10)])
+    end = StringField(lazy_pgettext("time of day", "To"), validators=[Length(max=10)])
 
     past_midnight_allowed = True
 

@@ -234,6 +234,8 @@ def test_the_new_client_form_offers_places_in_the_readers_language(client, db, l
     assert "Россия — Москва" in page  # the time zone, by Babel
     assert "Великобритания (GB)" in page
     assert "RUB — российский рубль" in page
+    assert "Кому" not in page  # calling hours run "С … До …", not to a person
+    assert "До" in page
 
 
 # --- editing --------------------------------------------------------------------------------
