@@ -66,7 +66,8 @@ def test_keyboard_alone_records_no_answer_and_tab_skips_an_unneeded_comment(
 ):
     first, _ = calls_due
     sign_in(page, live_server, make_user(Role.OPERATOR, timezone="Europe/Moscow"))
-    page.keyboard.press("Enter")  # "Next call" has the focus
+    expect(page.get_by_role("button", name="Next call")).to_be_focused()  # once the page is in
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1, name="Ivan Petrov")).to_be_visible()
 
     # Tab from an answer goes to the next question, not to an empty optional comment box.
