@@ -39,7 +39,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Integer, and_, case, exists, func, literal, select
+from sqlalchemy import and_, case, exists, func, literal, select
 
 from console.extensions import db
 from console.models import (
@@ -88,14 +88,8 @@ class Buckets:
         return cls(days, edges)
 
     def index(self, column):
-        """The bucket a timestamp falls in, as SQL: 0, 1, ... by the edges (rows outside the
-        period are filtered out before)."""
-        if len(self.edges) < 2:
-            return literal(0, Integer)
-        whens = [
-            (column < literal(edge, UTCDateTime()), n) for n, edge in enumerate(self.edges[1:])
-        ]
-        return case(*whens, else_=len(self.edges) - 1)
+        """The bucket a timestamp falls in, as SQL (``totals.bucket_index``)."""
+        return totals.bucket_index(column, [literal(edge, UTCDateTime()) for edge in self.edges])
 
     def __len__(self) -> int:
         return len(self.starts)

@@ -290,10 +290,12 @@ def uses_totals(starts_at: datetime, ends_at: datetime, filters: Filters) -> boo
     return not filters.by_person and is_whole_hour(starts_at) and is_whole_hour(ends_at)
 
 
-def _bucket(column, edges: list, else_: int):
+def bucket_index(column, edges: list):
+    """The bucket a value falls in, as SQL: 0, 1, ... by the SQL ``edges`` (``edges[i]``:
+    where bucket i starts; values outside the buckets are filtered out before)."""
     if len(edges) < 2:
         return literal(0, Integer)
-    return case(*[(column < edge, n) for n, edge in enumerate(edges[1:])], else_=else_)
+    return case(*[(column < edge, n) for n, edge in enumerate(edges[1:])], else_=len(edges) - 1)
 
 
 def sums(
@@ -337,7 +339,7 @@ def _summed(queries, source: Source) -> dict[int, dict[str, float]]:
 def _from_totals(source: Source, starts_at, ends_at, edges, filters: Filters, *, leave_out=()):
     hour_edges = [literal(hour_number(e)) for e in edges]
     inner = select(
-        _bucket(ReportHour.hour, hour_edges, len(edges) - 1).label("b"),
+        bucket_index(ReportHour.hour, hour_edges).label("b"),
         *(getattr(ReportHour, c) for c in source.columns),
     ).where(ReportHour.hour >= hour_number(starts_at), ReportHour.hour < hour_number(ends_at))
     if filters.client_id:
@@ -353,7 +355,7 @@ def _from_rows(source: Source, starts_at, ends_at, edges, filters: Filters):
     facts = source.facts(starts_at, ends_at, filters).subquery()
     edge_values = [literal(e, UTCDateTime()) for e in edges]
     inner = select(
-        _bucket(facts.c.at, edge_values, len(edges) - 1).label("b"),
+        bucket_index(facts.c.at, edge_values).label("b"),
         *(facts.c[c] for c in source.columns),
     ).subquery()
     return _by_bucket(inner, source)
