@@ -90,7 +90,7 @@ def _cell(value, kind: str) -> str:
     if kind == "date":
         return format_date(value, "d MMM yyyy")
     if kind == "share":
-        return format_percent(value, "#,##0.0%")
+        return format_percent(overview_tables.share(value), "#,##0.0%")
     if kind == "change":
         return ("+" if value > 0 else "") + format_decimal(value)
     if kind in ("count", "rate", "score", "seconds"):
@@ -104,7 +104,7 @@ def _day(day) -> str:
 
 def _percent(value: float) -> str:
     """A 0-100 value as the tables write a share (one decimal, the reader's language)."""
-    return format_percent(value / 100, "#,##0.0%")
+    return _cell(value / 100, "share")
 
 
 def _charts(page: overview_tables.OverviewPage) -> dict:
@@ -126,8 +126,9 @@ def _charts(page: overview_tables.OverviewPage) -> dict:
             count_text,
         )
 
-    def pct(share):
-        return None if share is None else round(share * 100, 1)
+    def pct(share):  # the table's share, on the charts' 0-100 scale
+        share = overview_tables.share(share)
+        return None if share is None else share * 100
 
     return {
         "satisfaction": charts.lines(
@@ -187,11 +188,7 @@ def _charts(page: overview_tables.OverviewPage) -> dict:
                     str(overview_tables.STEP_LABELS[s.key]),
                     s.count,
                     format_decimal(s.count)
-                    + (
-                        f" ({format_percent(s.of_previous, '#,##0.0%')})"
-                        if s.of_previous is not None
-                        else ""
-                    ),
+                    + (f" ({_cell(s.of_previous, 'share')})" if s.of_previous is not None else ""),
                 )
                 for s in page.funnel
             ],

@@ -185,6 +185,30 @@ def test_first_time_fix_and_poaching_per_1000_calls_per_month(db, make_order, ca
     assert march.poaching_per_1000 is None  # no calls
 
 
+def test_a_share_reads_the_same_in_the_table_on_the_chart_and_in_the_download(
+    client, login_as, make_order
+):
+    # 5 of 11 orders fixed the first time: 45.45 %, which is 45.5 % to a tenth. Rounded twice
+    # (to 0.4545, then half-even) the table said 45.4 % under a chart saying 45.5 %.
+    for n in range(11):
+        make_order(
+            completed_at=WEEK1, repeat_repair_state=RepeatRepairState.CONFIRMED if n < 6 else None
+        )
+    login_as(Role.SUPERVISOR)
+    html = client.get("/reports/", query_string=ARGS).get_data(as_text=True)
+    chart = html[html.index('id="chart-ftf"') :]
+    chart = chart[: chart.index("</svg>")]
+    table = html[html.index('data-table="first-time-fix"') :]
+    table = table[: table.index("</table>")]
+    assert "45.5%" in chart and "45.5%" in table
+    assert "45.4%" not in html
+
+    csv_text = client.get(
+        "/reports/", query_string={**ARGS, "table": "first-time-fix"}
+    ).data.decode("utf-8-sig")
+    assert "0.455" in csv_text
+
+
 def test_operators_figures(db, call, make_user):
     anna = make_user(Role.OPERATOR, name="Anna")
     # Dials start five minutes before the call ends: at 10:05, 10:25 and 12:05.
