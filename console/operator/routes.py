@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import format_time
-from babel.numbers import format_currency
 from flask import (
     abort,
     flash,
@@ -51,6 +50,7 @@ from console.models import (
     TaskStatus,
     utcnow,
 )
+from console.money import format_money
 from console.operator import bp
 from console.operator.forms import (
     OUTCOME_LABELS,
@@ -282,7 +282,7 @@ def _call_context(task: CallTask, *, answers=None, check=False, outcome_form=Non
         ],
         "client_time": format_time(local_now, "short", locale=locale),
         "calling_hours_ok": calling_hours.within(client, now),
-        "amount": format_currency(order.amount, client.currency, locale=locale),
+        "amount": format_money(order.amount, client.currency, locale=locale),
         "lease_seconds": _lease_left(task, now),
         "talk_seconds": _talk_seconds(task, now),
         "saved_ago": (

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_currency
 from flask import abort, render_template, request
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,6 +13,7 @@ from console.access import roles_required
 from console.extensions import db
 from console.ids import db_id
 from console.models import Client, Role, utcnow
+from console.money import format_money
 from console.qc.repeat_forms import cause_label
 from console.reports import bp
 from console.services import catalog
@@ -48,7 +47,7 @@ def _period() -> tuple[periods.Period, dict[str, str], ZoneInfo]:
 
 
 def _money(amount, currency: str) -> str:
-    return format_currency(amount, currency, locale=get_locale())
+    return format_money(amount, currency)
 
 
 def _table(rows: list[kpi.TechnicianKpi], period: periods.Period, tz: ZoneInfo) -> exports.Table:

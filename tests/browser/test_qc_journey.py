@@ -184,7 +184,7 @@ def test_qc_works_a_complaint_from_an_operators_call_to_closing(
     titles = [" ".join(t.split()) for t in timeline.locator(".tl-title").all_inner_texts()]
     assert titles == [
         "Closed",
-        "Fine of RUB1,500.00 charged to S. Orlov",
+        "Fine of RUB 1,500.00 charged to S. Orlov",
         "Cause: Workmanship · responsible: S. Orlov",
         "Classified valid",
         titles[4],  # "Customer contacted · Phone call · <time> first answer"
@@ -262,7 +262,7 @@ def test_poaching_confirmed_blocks_the_technician_until_an_admin_unblocks(
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     panel.get_by_role("button", name="Confirmed: refund and block").click()
     question_box = page.locator("#decide-confirm")
-    expect(question_box).to_contain_text("Refund RUB12,500.00 from")
+    expect(question_box).to_contain_text("Refund RUB 12,500.00 from")
     page.get_by_role("button", name="Yes: refund and block").click()
     expect(header.locator(".cp-status")).to_have_text("resolved")
     expect(header.locator(".tech-blocked")).to_have_text("blocked")

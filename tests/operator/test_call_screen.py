@@ -121,7 +121,7 @@ def test_next_call_claims_the_oldest_due_task_and_opens_it(client, db, login_as,
     assert customer.name in html
     assert f'href="tel:{customer.primary_phone}"' in html
     assert "Acme Auto" in html and "local time" in html
-    assert task.order.external_id in html and "RUB12,500.00" in html  # with its currency
+    assert task.order.external_id in html and "RUB\u00a012,500.00" in html  # with its currency
     assert "Kia Rio" in html and "A123BC77" in html
     assert "Brake pads bed in over 500 km" in html
     assert "Rear shock absorbers" in html and "remind the customer" in html

@@ -56,3 +56,19 @@ def test_the_same_amount_reads_the_same_on_every_page(
     report = reader.get(f"/reports/technicians?from={first}&to={last}").get_data(as_text=True)
     assert order.technician.name in report
     assert shown in report  # the fines charged to the technician
+
+
+@pytest.mark.parametrize(
+    ("currency", "locale", "shown"),
+    [
+        ("RUB", "en", f"RUB{NBSP}5,650.00"),  # a code of letters keeps off the digits
+        ("RUB", "en", f"-RUB{NBSP}3.00"),
+        ("RUB", "ru", f"5{NBSP}650,00{NBSP}₽"),
+        ("KZT", "ru", f"5{NBSP}650,00{NBSP}KZT"),
+        ("GBP", "en", "£5,650.00"),  # a sign stays next to them
+    ],
+)
+def test_a_currency_code_is_spaced_from_the_amount(app, currency, locale, shown):
+    amount = Decimal("-3") if shown.startswith("-") else Decimal("5650")
+    with app.test_request_context():
+        assert format_money(amount, currency, locale=locale) == shown
