@@ -427,6 +427,10 @@
       var control = form.querySelector('[data-key="' + e.code.slice(3).toLowerCase() + '"]');
       if (!control || control.disabled) return;
       e.preventDefault();
+      if (control.hasAttribute("data-key-confirm") && document.activeElement !== control) {
+        pointAt(control);  // an outcome that ends the customer's calls takes a second key
+        return;
+      }
       control.click();
       if (control.tagName === "SUMMARY") {
         var first = document.querySelector("#callback-panel button, #callback-panel input");
@@ -434,6 +438,16 @@
       }
     }
   });
+
+  // The hint under the bar while a final outcome waits for its second key; gone on leaving it.
+  function pointAt(control) {
+    var hint = document.getElementById("call-key-hint");
+    control.focus();
+    if (!hint) return;
+    hint.textContent = control.getAttribute("data-key-confirm");
+    hint.hidden = false;
+    control.addEventListener("blur", function () { hint.hidden = true; hint.textContent = ""; }, { once: true });
+  }
 
   form.addEventListener("focusin", function (e) {
     var li = e.target.closest(".question");

@@ -213,3 +213,34 @@ def test_a_0_to_10_question_is_ticked_by_its_own_digits(
     question(page, "speed").get_by_role("radio").first.focus()
     page.keyboard.press("1")
     expect(question(page, "speed").get_by_role("radio").first).to_be_checked()
+
+
+@CSRF_ON
+def test_a_final_outcome_takes_a_second_key(
+    page, live_server, db, make_user, calls_due, app_config
+):
+    """Wrong number and Refused end the customer's calls: a stray R or W only points at the
+    button and says how to record it; the same key again records it."""
+    first, _ = calls_due
+    sign_in(page, live_server, make_user(Role.OPERATOR, timezone="Europe/Moscow"))
+    page.get_by_role("button", name="Next call").click()
+    expect(page.get_by_role("heading", level=1, name="Ivan Petrov")).to_be_visible()
+    outcomes = page.locator(".call-outcomes")
+    hint = page.locator("#call-key-hint")
+
+    page.keyboard.press("w")
+    expect(outcomes.get_by_role("button", name="Wrong number")).to_be_focused()
+    expect(hint).to_have_text("Press W again or Enter to record: Wrong number.")
+    page.keyboard.press("Shift+Tab")  # changed their mind
+    expect(hint).to_be_hidden()
+
+    page.keyboard.press("r")
+    expect(outcomes.get_by_role("button", name="Refused")).to_be_focused()
+    expect(page.get_by_role("heading", level=1, name="Ivan Petrov")).to_be_visible()
+    assert fresh(db, CallTask, first.id).attempts == 0  # nothing recorded yet
+    assert_accessible(page)
+    page.keyboard.press("r")
+    expect(page.get_by_role("heading", level=1, name="Ivan Petrov")).to_be_hidden()
+    task = fresh(db, CallTask, first.id)
+    assert task.attempts == 1 and task.outcome == CallOutcome.REFUSED
+    assert page.console_errors == []
