@@ -47,6 +47,7 @@ class Periodic:
 PERIODIC: list[Periodic] = [
     Periodic("console.jobs.housekeeping.expire_idle_sessions", interval=15 * 60),
     Periodic("console.jobs.housekeeping.forget_old_login_failures", interval=15 * 60),
+    Periodic("console.jobs.housekeeping.forget_closed_complaint_pages", interval=15 * 60),
     Periodic("console.jobs.calls.generate", interval=5 * 60, timeout=600),
     Periodic("console.jobs.complaints.warn_deadlines", interval=60),
     # The only sender of emails and webhooks, new or retried: a few seconds' wait at most.

@@ -9,6 +9,7 @@ from console.extensions import db
 from console.jobs.context import job
 from console.models import UserSession, utcnow
 from console.services import login_throttle
+from console.services.complaints import presence
 
 
 @job
@@ -30,5 +31,14 @@ def forget_old_login_failures() -> int:
     """Delete failed sign-ins older than the limits' window: they no longer count. Returns how
     many were deleted."""
     deleted = login_throttle.forget_old(utcnow())
+    db.session.commit()
+    return deleted
+
+
+@job
+def forget_closed_complaint_pages() -> int:
+    """Delete who-has-it-open rows of complaint pages closed long ago (they stopped counting a
+    minute after their last poll). Returns how many were deleted."""
+    deleted = presence.forget_old(utcnow())
     db.session.commit()
     return deleted

@@ -49,6 +49,7 @@ from console.models.notifications import (
 )
 from console.models.orders import Order, RepeatRepairSource, RepeatRepairState
 from console.models.reports import ReportHour, ReportStaleHour
+from console.models.saved_views import ComplaintViewer, SavedInboxView  # noqa: F401
 from console.models.scripts import (
     AnswerOption,
     CallScript,

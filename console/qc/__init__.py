@@ -11,4 +11,5 @@ from console.qc import (  # noqa: E402,F401
     deadline_helpers,  # the deadline badge and durations, on every page that shows them
     inbox,  # the inbox, bulk assign, new complaint
     repeats,  # repeat repairs: the review queue, the weekly board, flagged orders
+    saved_views,  # the inbox's saved views; who else has a complaint page open
 )
