@@ -31,6 +31,7 @@ from console.models.complaints import (
     ComplaintStatus,
     Validity,
 )
+from console.models.customer_emails import CannedReply, CustomerEmail, CustomerEmailTemplate
 from console.models.customers import Customer, CustomerPhone
 from console.models.imports import (
     ImportFile,
@@ -74,6 +75,7 @@ __all__ = [
     "CallOutcome",
     "CallScript",
     "CallTask",
+    "CannedReply",
     "Client",
     "ClientHoliday",
     "Complaint",
@@ -83,6 +85,8 @@ __all__ = [
     "ComplaintSource",
     "ComplaintStatus",
     "Customer",
+    "CustomerEmail",
+    "CustomerEmailTemplate",
     "CustomerPhone",
     "DeliveryChannel",
     "DeliveryStatus",

@@ -18,6 +18,7 @@ class NotificationKind(StrEnum):
     DUE_SOON = "due_soon"  # a deadline comes close: the assignee is warned
     OVERDUE = "overdue"  # a deadline was missed: the supervisor is told
     ASSIGNED = "assigned"  # a complaint was handed to this person
+    CUSTOMER_EMAIL = "customer_email"  # QC wrote to the customer from the complaint
 
 
 class Notification(db.Model):

@@ -6,7 +6,9 @@ from flask import Blueprint
 bp = Blueprint("qc", __name__, url_prefix="/qc")
 
 from console.qc import (  # noqa: E402,F401
+    canned_replies,  # the canned replies supervisors and admins keep
     complaint,  # the complaint page and its actions
+    customer_email,  # the complaint page: email the customer, canned replies
     customers,  # the customer page, frequent complainers
     deadline_helpers,  # the deadline badge and durations, on every page that shows them
     inbox,  # the inbox, bulk assign, new complaint

@@ -39,6 +39,7 @@ from console.models import (
 from console.money import format_money
 from console.qc import bp
 from console.qc import forms as qc_forms
+from console.qc.customer_email_forms import CustomerEmailForm
 from console.services import customers
 from console.services.complaints import detail as complaint_detail
 from console.services.complaints import poaching
@@ -61,12 +62,14 @@ FORMS: dict[str, type[FlaskForm]] = {
     "wait": qc_forms.WaitForm,
     "merge": qc_forms.MergeForm,
     "decide": qc_forms.DecideForm,
+    "email": CustomerEmailForm,
 }
 
 PANEL_LABELS = {
     "assign": _l("Assign / hand over"),
     "note": _l("Note"),
     "contact": _l("Customer contact"),
+    "email": _l("Email the customer"),
     "classify": _l("Valid or invalid"),
     "cause": _l("Cause"),
     "action": _l("Action"),
@@ -94,12 +97,12 @@ def panels(complaint: Complaint) -> list[str]:
     if status == ComplaintStatus.MERGED:
         return ["note"]
     if status == ComplaintStatus.CLOSED:
-        return ["note", "contact", "reopen"]
+        return ["note", "contact", "email", "reopen"]
     if status == ComplaintStatus.RESOLVED:
-        return ["assign", "note", "contact", "finish", "reopen"]
+        return ["assign", "note", "contact", "email", "finish", "reopen"]
     if complaint.kind == ComplaintKind.POACHING:
-        return ["assign", "contact", "decide", "note", "wait", "merge"]
-    shown = ["assign", "contact", "classify"]
+        return ["assign", "contact", "email", "decide", "note", "wait", "merge"]
+    shown = ["assign", "contact", "email", "classify"]
     if complaint.validity == Validity.VALID:
         shown.append("cause")
     return [*shown, "action", "finish", "note", "wait", "merge"]

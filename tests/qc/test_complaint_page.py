@@ -177,9 +177,9 @@ def test_qc_works_a_complaint_through_its_page(db, client, login_as, complaint, 
     html = page_of(client, complaint)
     for text in ("Closed", "Resolved", "Fine of", "Cause: Workmanship", "Classified valid"):
         assert text in html
-    # A closed complaint offers a note, a contact and reopening; nothing else.
+    # A closed complaint offers a note, a contact, an email to the customer and reopening.
     tabs = re.findall(r'data-panel="(\w+)">', html)
-    assert sorted(set(tabs)) == ["contact", "note", "reopen"]
+    assert sorted(set(tabs)) == ["contact", "email", "note", "reopen"]
 
 
 def test_waiting_for_the_customer_and_back(db, client, login_as, complaint, qc_user):
