@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import re
+import threading
 from email import policy
 
 import pytest
@@ -23,6 +24,7 @@ from console.models import (
     Role,
     utcnow,
 )
+from tests.helpers import on_both_databases, on_postgresql
 from tests.qc import complaint_fixtures
 
 pytest_plugins = ["tests.qc.fake_endpoints"]  # smtp_server
@@ -79,6 +81,7 @@ def email_form(client, complaint, **fields) -> dict:
     } | fields
 
 
+@on_both_databases
 def test_an_email_from_the_complaint_goes_to_the_customer_and_is_the_first_answer(
     app, db, client, login_as, qc_user, complaint, smtp
 ):
@@ -155,6 +158,7 @@ def test_without_a_template_the_default_text_in_the_customers_language(
     assert russian.payload["text"].startswith("Здравствуйте, Иван Петров!")
 
 
+@on_both_databases
 def test_a_double_clicked_send_records_one_email_and_one_contact(
     app, db, client, login_as, qc_user, complaint, smtp
 ):
@@ -167,6 +171,37 @@ def test_a_double_clicked_send_records_one_email_and_one_contact(
     assert db.session.scalar(
         select(CustomerEmail.id).where(CustomerEmail.send_key == data["email-send_key"])
     )
+    db.session.refresh(complaint)
+    assert [e.kind for e in complaint.events].count("contact") == 1
+
+
+@on_postgresql
+def test_two_sends_of_one_form_at_the_same_moment_record_one_email(
+    app, db, client, login_as, qc_user, complaint, smtp
+):
+    """Two requests with the same form in flight at once (a double click on a slow line): the
+    second waits for the first's lock on the complaint, then finds the email recorded."""
+    login_as(qc_user)
+    data = email_form(client, complaint)
+    cookie = client.get_cookie("session")
+    url = f"/qc/complaints/{complaint.id}/email"
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def send():
+        twin = app.test_client()
+        twin.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+        barrier.wait()
+        statuses.append(twin.post(url, data=data).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert statuses == [303, 303]
+    db.session.rollback()
+    assert len(customer_deliveries(db)) == 1
     db.session.refresh(complaint)
     assert [e.kind for e in complaint.events].count("contact") == 1
 
@@ -233,6 +268,11 @@ def test_the_preview_shows_the_filled_email_and_records_nothing(
     assert response.status_code == 200
     assert f"Ваша жалоба №{complaint.id}" in html
     assert "&lt;b&gt;Скоро&lt;/b&gt; приедем." in html  # plain text, escaped on the page
+    # Without JavaScript, the Preview button: the page again, the panel open with the preview.
+    plain = client.post(f"/qc/complaints/{complaint.id}/email/preview", data=data)
+    assert plain.status_code == 200
+    page = plain.get_data(as_text=True)
+    assert 'data-open="email"' in page and "&lt;b&gt;Скоро&lt;/b&gt; приедем." in page
     assert customer_deliveries(db) == []
 
 
