@@ -20,6 +20,7 @@ open_complaint = complaint_fixtures.open_complaint
 pytestmark = pytest.mark.browser
 
 POLL_WAIT = 25_000  # a poll every 15 s, on a loaded machine
+TWO_POLLS = 40_000  # his poll says he types, then hers brings it
 
 
 @CSRF_ON
@@ -86,11 +87,23 @@ def test_two_people_on_one_complaint_see_each_other(
         other.get_by_role("tab", name="Note").click()
         other.locator("#note-body").press_sequentially("Called the work", delay=20)
         expect(note).to_contain_text("Boris Ivanov", timeout=POLL_WAIT)
-        expect(note).to_contain_text("and is typing", timeout=POLL_WAIT)
+        expect(note).to_contain_text("and is typing", timeout=TWO_POLLS)
+
+        # He adds it: Anna's page says the complaint changed since she loaded it; his doesn't.
+        with other.expect_response(lambda r: r.url.endswith("/presence"), timeout=POLL_WAIT):
+            other.get_by_role("button", name="Add the note").click()  # polls after acting
+        expect(other.locator("#complaint-work")).to_contain_text("Called the work")
+        expect(note).to_contain_text("Boris Ivanov changed this complaint", timeout=POLL_WAIT)
+        expect(note.get_by_role("link", name="Reload to see the change")).to_be_visible()
+        expect(other.locator("#complaint-presence")).not_to_contain_text("changed this complaint")
 
         # Boris leaves the page: his name goes from Anna's page at her next poll.
         other.goto(f"{live_server}/qc/")
-        expect(note).to_be_hidden(timeout=POLL_WAIT)
+        expect(note).not_to_contain_text("has this complaint open", timeout=POLL_WAIT)
+        expect(note).to_contain_text("Boris Ivanov changed this complaint")  # until she reloads
+        note.get_by_role("link", name="Reload to see the change").click()
+        expect(page.locator("#complaint-work")).to_contain_text("Called the work")
+        expect(note).to_be_hidden()
     finally:
         context.close()
     assert page.console_errors == []
@@ -141,6 +154,13 @@ def test_screens_at_desk_and_phone_width(
             expect(tab.locator("#complaint-presence p")).to_have_count(1, timeout=POLL_WAIT)
             screenshot(tab, f"presence-{locale}-{width}")
             assert_accessible(tab)
+            # A supervisor manages the views: their own and the shared ones.
+            boss = pages[1]
+            boss.goto(f"{live_server}/qc/")
+            boss.locator("#saved-views details.sv-manage > summary").click()
+            expect(boss.locator(".sv-manage-list li")).to_have_count(1)
+            screenshot(boss, f"saved-views-manage-{locale}-{width}")
+            assert_accessible(boss)
         finally:
             for context in contexts:
                 context.close()
