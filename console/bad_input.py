@@ -28,9 +28,12 @@ class BadCharacters(BadRequest):
     )
 
 
-def accepts_large_body(max_bytes: int, *, max_fields: int | None = None) -> Callable:
+def accepts_large_body(
+    max_bytes: int | Callable[[], int], *, max_fields: int | None = None
+) -> Callable:
     """Let one view take a bigger body than ``MAX_CONTENT_LENGTH`` (an order import).
-    Put it under the route decorator, like the access decorators."""
+    Put it under the route decorator, like the access decorators. ``max_bytes`` may be a
+    function, called in the request, when the limit comes from the app's configuration."""
 
     def decorate(view: Callable) -> Callable:
         view.__max_content_length__ = max_bytes
@@ -44,6 +47,8 @@ def accepts_large_body(max_bytes: int, *, max_fields: int | None = None) -> Call
 def _apply_view_limits() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     max_bytes = getattr(view, "__max_content_length__", None)
+    if callable(max_bytes):
+        max_bytes = max_bytes()
     if max_bytes is not None:
         request.max_content_length = max_bytes
     max_fields = getattr(view, "__max_form_parts__", None)

@@ -125,6 +125,18 @@ def from_environment(instance_path: Path) -> dict:
         # Customers with at least this many complaints in the window are marked for QC (002).
         "FREQUENT_COMPLAINER_COUNT": int(env.get("FREQUENT_COMPLAINER_COUNT", "3")),
         "FREQUENT_COMPLAINER_DAYS": int(env.get("FREQUENT_COMPLAINER_DAYS", "365")),
+        # Complaint attachments: files under ATTACHMENTS_DIR (the instance folder's attachments/),
+        # or in an S3-compatible bucket when ATTACHMENTS_S3_BUCKET is set (credentials from the
+        # usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the machine's role).
+        "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
+        "ATTACHMENTS_S3_BUCKET": env.get("ATTACHMENTS_S3_BUCKET", ""),
+        "ATTACHMENTS_S3_ENDPOINT_URL": env.get("ATTACHMENTS_S3_ENDPOINT_URL", ""),
+        "ATTACHMENTS_S3_REGION": env.get("ATTACHMENTS_S3_REGION", ""),
+        "ATTACHMENTS_S3_PREFIX": env.get("ATTACHMENTS_S3_PREFIX", "attachments/"),
+        # Per file; files per upload; files a complaint shows at most.
+        "ATTACHMENT_MAX_MB": int(env.get("ATTACHMENT_MAX_MB", "10")),
+        "ATTACHMENTS_PER_UPLOAD": int(env.get("ATTACHMENTS_PER_UPLOAD", "5")),
+        "ATTACHMENTS_PER_COMPLAINT": int(env.get("ATTACHMENTS_PER_COMPLAINT", "20")),
         # Notifications: email through SMTP (none sent when SMTP_HOST is empty) and a webhook.
         "SMTP_HOST": env.get("SMTP_HOST", ""),
         "SMTP_PORT": int(env.get("SMTP_PORT", "587")),

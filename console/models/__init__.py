@@ -1,6 +1,7 @@
 """The domain model. Import models from here: ``from console.models import Order``."""
 
 from console.models.api import ApiRateWindow, ApiToken
+from console.models.attachments import ComplaintAttachment
 from console.models.audit import AuditEntry, AuditLogIsAppendOnly
 from console.models.base import utcnow
 from console.models.calls import (
@@ -80,6 +81,7 @@ __all__ = [
     "ClientHoliday",
     "Complaint",
     "ComplaintAction",
+    "ComplaintAttachment",
     "ComplaintEvent",
     "ComplaintKind",
     "ComplaintSource",

@@ -6,6 +6,7 @@ from flask import Blueprint
 bp = Blueprint("qc", __name__, url_prefix="/qc")
 
 from console.qc import (  # noqa: E402,F401
+    attachments,  # files on a complaint: upload, serve, remove
     canned_replies,  # the canned replies supervisors and admins keep
     complaint,  # the complaint page and its actions
     customer_email,  # the complaint page: email the customer, canned replies
