@@ -160,6 +160,52 @@ class Complaint(db.Model):
     actions: Mapped[list[ComplaintAction]] = relationship(
         back_populates="complaint", order_by="ComplaintAction.id"
     )
+    # Every category the complaint is about, the main one (``category``) first.
+    categories: Mapped[list[ComplaintCategory]] = relationship(
+        back_populates="complaint", order_by="ComplaintCategory.id"
+    )
+
+    @property
+    def category_keys(self) -> list[str]:
+        """The complaint's categories, the main one first (the main one alone for a complaint
+        saved without its category rows)."""
+        return [row.category for row in self.categories] or [self.category]
+
+    def category_validity(self, category: str) -> Validity | None:
+        """A category's own decision where QC gave one, else the complaint's."""
+        for row in self.categories:
+            if row.category == category:
+                return row.effective_validity
+        return self.validity
+
+
+class ComplaintCategory(db.Model):
+    """One category of a complaint. A call opens one complaint with every category its answers
+    raised (in the script's order); each category is counted in the reports, and QC may decide it
+    differently from the complaint (``validity``: None = the complaint's own decision)."""
+
+    __tablename__ = "complaint_categories"
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "category"),
+        # Reports count the categories of a period's complaints: by category, to the complaint.
+        Index("ix_complaint_categories_category", "category", "complaint_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaints.id"), nullable=False, index=True
+    )
+    category: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The question whose answer raised it, when a call did.
+    question_key: Mapped[str | None] = mapped_column(String(64))
+    validity: Mapped[Validity | None] = mapped_column(enum_column(Validity))
+    validity_reason: Mapped[str | None] = mapped_column(Text)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="categories")
+
+    @property
+    def effective_validity(self) -> Validity | None:
+        return self.validity if self.validity is not None else self.complaint.validity
 
 
 class ComplaintEvent(db.Model):

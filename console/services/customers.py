@@ -1,13 +1,19 @@
 """A customer's history with us, and whether they complain often (DOMAIN.md, 002).
 
 "Some customers are professional complainers: history analysis finds the most restless ones."
-The rule here: a customer with at least ``FREQUENT_COMPLAINER_COUNT`` complaints created in the
-last ``FREQUENT_COMPLAINER_DAYS`` days is marked for QC's attention. What counts as a complaint
-of the customer's: kind ``complaint`` (an anti-poaching case is about the technician, not a
-grievance of the customer's) and not merged into another one (a merged ticket is a duplicate).
+The rule here: a customer who complained in at least ``FREQUENT_COMPLAINER_COUNT`` contacts in
+the last ``FREQUENT_COMPLAINER_DAYS`` days is marked for QC's attention. Complaints are counted
+per contact, not per ticket: a call (one response) counts once however many categories it
+raised and however many tickets it opened (a call opens one complaint with all its categories;
+older data may hold one ticket per category), and a complaint registered by hand counts once.
+What counts as a complaint of the customer's: kind ``complaint`` (an anti-poaching case is about
+the technician, not a grievance of the customer's) and not merged into another one (a merged
+ticket is a duplicate).
 
-The invalid share is taken over the *decided* complaints only (valid or invalid): an open one
-says nothing yet about whether the customer was right. ``None`` when nothing is decided.
+The invalid share is taken over the *decided* contacts only (valid or invalid: a contact counts
+as valid when any of its complaints was found valid, as invalid when any was found invalid): an
+open one says nothing yet about whether the customer was right. ``None`` when nothing is
+decided.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, distinct, func, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from console.extensions import db
@@ -42,9 +48,19 @@ def _counted():
     return (Complaint.kind == ComplaintKind.COMPLAINT, Complaint.status != ComplaintStatus.MERGED)
 
 
+def _contacts(condition=None):
+    """How many customer contacts the rows hold: the calls (responses) among them, each once
+    however many tickets it opened, and the complaints registered by hand, each once."""
+    condition = true() if condition is None else condition
+    by_call = Complaint.response_id.is_not(None)
+    calls = func.count(distinct(case((and_(condition, by_call), Complaint.response_id))))
+    by_hand = func.count(case((and_(condition, Complaint.response_id.is_(None)), Complaint.id)))
+    return calls + by_hand
+
+
 @dataclass(frozen=True, slots=True)
 class ComplaintStats:
-    total: int  # all counted complaints, ever
+    total: int  # all counted complaints (per contact), ever
     valid: int
     invalid: int
     recent: int  # created within the frequent-complainer window
@@ -83,10 +99,10 @@ def complaint_stats(customer: Customer, now: datetime | None = None) -> Complain
     since, days, threshold = _window(now)
     row = db.session.execute(
         select(
-            func.count(Complaint.id),
-            func.count(Complaint.id).filter(Complaint.validity == Validity.VALID),
-            func.count(Complaint.id).filter(Complaint.validity == Validity.INVALID),
-            func.count(Complaint.id).filter(Complaint.created_at >= since),
+            _contacts(),
+            _contacts(Complaint.validity == Validity.VALID),
+            _contacts(Complaint.validity == Validity.INVALID),
+            _contacts(Complaint.created_at >= since),
         ).where(Complaint.customer_id == customer.id, *_counted())
     ).one()
     total, valid, invalid, recent = row
@@ -96,7 +112,7 @@ def complaint_stats(customer: Customer, now: datetime | None = None) -> Complain
 @dataclass(frozen=True, slots=True)
 class FrequentComplainer:
     customer: Customer
-    recent: int  # complaints in the window
+    recent: int  # contacts with a complaint in the window
     invalid: int  # of those, found invalid
     last_at: datetime
 
@@ -106,17 +122,17 @@ def frequent_complainers(
 ) -> list[FrequentComplainer]:
     """The customers QC should keep an eye on, the most complaints in the window first."""
     since, _days, threshold = _window(now)
-    recent = func.count(Complaint.id).label("recent")
+    recent = _contacts().label("recent")
     query = (
         select(
             Complaint.customer_id,
             recent,
-            func.count(Complaint.id).filter(Complaint.validity == Validity.INVALID),
+            _contacts(Complaint.validity == Validity.INVALID),
             func.max(Complaint.created_at),
         )
         .where(Complaint.created_at >= since, *_counted())
         .group_by(Complaint.customer_id)
-        .having(func.count(Complaint.id) >= threshold)
+        .having(_contacts() >= threshold)
         .order_by(recent.desc(), Complaint.customer_id)
         .limit(limit)
     )
@@ -178,7 +194,9 @@ def customer_history(
     def listed(query, found: int) -> list:
         return list(db.session.scalars(query.limit(limit))) if found else []
 
-    shown = [] if brief else [joinedload(Complaint.order), joinedload(Complaint.technician)]
+    shown = [selectinload(Complaint.categories)]
+    if not brief:
+        shown += [joinedload(Complaint.order), joinedload(Complaint.technician)]
     complaints = listed(
         select(Complaint)
         .options(*shown)

@@ -20,6 +20,7 @@ from console.models import (
     Role,
     TaskStatus,
 )
+from console.services import customers
 from console.services.calls import submit as call_submit
 from console.services.calls import tasks as calls
 from tests.helpers import on_both_databases
@@ -69,7 +70,7 @@ def test_a_happy_customer_gives_a_score_and_no_complaint(db, make_task, operator
     assert attempt.outcome == CallOutcome.COMPLETED and attempt.ended_at == NOON_MOSCOW
 
 
-def test_negative_answers_open_one_complaint_per_category_with_a_frozen_order(
+def test_negative_answers_open_one_complaint_listing_every_category_with_a_frozen_order(
     db, make_task, operator
 ):
     task = claimed(
@@ -83,8 +84,18 @@ def test_negative_answers_open_one_complaint_per_category_with_a_frozen_order(
         "contacts": {"options": ["no"]},
     }
     result = submit(task, operator, answers)
-    assert sorted(c.category for c in result.complaints) == ["price", "punctuality", "quality"]
-    complaint = next(c for c in result.complaints if c.category == "quality")
+    # One complaint for the call, its categories in the script's order, each with the question
+    # whose answer raised it; the first is the main one.
+    [complaint] = result.complaints
+    assert count(db, Complaint) == 1
+    assert complaint.category == "quality"
+    assert [(c.category, c.question_key) for c in complaint.categories] == [
+        ("quality", "quality"),
+        ("punctuality", "what_wrong"),
+        ("price", "price"),
+    ]
+    created = complaint.events[0]
+    assert created.data["categories"] == ["quality", "punctuality", "price"]
     snap = complaint.snapshot
     assert snap["order"]["external_id"] == order.external_id
     assert snap["order"]["amount"] == "12500.00"
@@ -97,7 +108,7 @@ def test_negative_answers_open_one_complaint_per_category_with_a_frozen_order(
         snap["answers"]
     )
     assert complaint.first_answer_due_at == NOON_MOSCOW.replace(hour=21)  # 12 hours
-    assert complaint.events[0].kind == "created"
+    assert created.kind == "created"
     # The order changes later; the complaint keeps what it was.
     order.amount = Decimal("1.00")
     db.session.commit()
@@ -105,6 +116,39 @@ def test_negative_answers_open_one_complaint_per_category_with_a_frozen_order(
     assert db.session.get(Complaint, complaint.id).snapshot["order"]["amount"] == "12500.00"
     # "again" flags a possible repeat repair on the order.
     assert order.repeat_repair_state == RepeatRepairState.POSSIBLE
+
+
+def test_one_call_with_three_negative_answers_is_one_complaint_of_the_customers(
+    db, make_task, operator
+):
+    """Three categories raised in one call are one contact: the customer does not "complain
+    often" (three complaints in a year) because of one call."""
+    task = claimed(make_task, operator)
+    answers = {
+        "quality": {"options": ["bad"]},
+        "what_wrong": {"options": ["late"]},
+        "price": {"options": ["no"]},
+        "contacts": {"options": ["no"]},
+    }
+    [complaint] = submit(task, operator, answers).complaints
+    assert len(complaint.categories) == 3
+    stats = customers.complaint_stats(task.order.customer, now=NOON_MOSCOW)
+    assert (stats.total, stats.recent) == (1, 1)
+    assert not stats.is_frequent_complainer
+    assert customers.frequent_complainers(now=NOON_MOSCOW) == []
+
+
+def test_the_anti_poaching_case_stays_a_ticket_of_its_own_beside_the_complaint(
+    db, make_task, operator
+):
+    task = claimed(make_task, operator)
+    answers = {"quality": {"options": ["bad"]}, "price": {"options": ["no"]}} | CONTACTS_YES
+    complaint, case = submit(task, operator, answers).complaints
+    assert (complaint.kind, complaint.category_keys) == (
+        ComplaintKind.COMPLAINT,
+        ["quality", "price"],
+    )
+    assert (case.kind, case.category_keys) == (ComplaintKind.POACHING, ["poaching"])
 
 
 def test_contacts_yes_opens_the_anti_poaching_case(db, make_task, operator):

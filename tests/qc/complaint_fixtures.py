@@ -53,13 +53,15 @@ def qc_user(make_user):
 @pytest.fixture
 def open_complaint(db, make_order, make_user):
     """``open_complaint(kind=..., order=..., recording_url=..., created_at=...)`` -> Complaint,
-    opened by an operator's call with a frozen snapshot of the order and the answers."""
+    opened by an operator's call with a frozen snapshot of the order and the answers;
+    ``categories=[...]`` for one about several (the first the main one)."""
     operator = None
 
     def open_(
         *,
         kind: ComplaintKind = ComplaintKind.COMPLAINT,
         category: str | None = None,
+        categories: list[str] | None = None,
         order=None,
         recording_url: str | None = None,
         created_at=None,
@@ -73,7 +75,8 @@ def open_complaint(db, make_order, make_user):
         response = _response(db, order, operator, now, recording_url)
         complaint = complaints.open_complaint(
             order,
-            category=category or ("poaching" if kind == ComplaintKind.POACHING else "quality"),
+            categories=categories
+            or [category or ("poaching" if kind == ComplaintKind.POACHING else "quality")],
             kind=kind,
             source=ComplaintSource.CALL,
             snapshot=complaints.order_snapshot(order, answers=ANSWERS),

@@ -20,8 +20,12 @@ from console.models import (
 )
 from console.services import customers
 from console.services.calls import tasks as calls
+from console.services.complaints import opening
 from console.services.complaints.opening import open_complaint, order_snapshot
 from tests.helpers import on_both_databases
+from tests.qc import complaint_fixtures
+
+call_complaint = complaint_fixtures.open_complaint
 
 
 @pytest.fixture
@@ -69,6 +73,37 @@ def test_frequent_complainer_needs_the_threshold_inside_the_window(make_order, c
     assert stats.is_frequent_complainer
     [listed] = customers.frequent_complainers()
     assert listed.customer == customer and listed.recent == 3
+
+
+@on_both_databases
+def test_a_call_counts_once_however_many_tickets_it_opened(db, call_complaint, complain):
+    """Before one complaint per call, a call opened a ticket per category: those of one call
+    are one contact of the customer's, not three."""
+    first = call_complaint(category="quality")
+    for category in ("price", "punctuality"):  # the same call's other tickets, as it was
+        opening.open_complaint(
+            first.order,
+            category=category,
+            source=ComplaintSource.CALL,
+            snapshot=first.snapshot,
+            now=first.created_at,
+            response=first.response,
+        )
+    first.validity = Validity.INVALID
+    db.session.commit()
+    customer = first.customer
+    stats = customers.complaint_stats(customer)
+    assert (stats.total, stats.recent, stats.invalid) == (1, 1, 1)
+    assert not stats.is_frequent_complainer
+    assert customers.frequent_complainers() == []
+
+    complain(first.order)  # the customer calls in twice: two contacts more
+    complain(first.order)
+    stats = customers.complaint_stats(customer)
+    assert (stats.total, stats.recent) == (3, 3)
+    assert stats.is_frequent_complainer
+    [listed] = customers.frequent_complainers()
+    assert (listed.customer, listed.recent, listed.invalid) == (customer, 3, 1)
 
 
 def test_poaching_cases_and_merged_duplicates_do_not_count(db, make_order, complain):

@@ -1,9 +1,12 @@
 """Submitting a completed call: one service used by the call screen and, later, the JSON API.
 
 In one database transaction: the response on its script version with its score, one complaint
-per ticked complaint category carrying a frozen copy of the order, the anti-poaching case when
-the customer says the technician left contacts (and the technician goes "under review"), the
-"possible repeat repair" flag, the attempt and the task closed. The submit key minted at claim
+for the call listing every complaint category its answers raised (in the script's order, each
+with the question that raised it) and carrying a frozen copy of the order, the anti-poaching case
+when the customer says the technician left contacts (and the technician goes "under review"), the
+"possible repeat repair" flag, the attempt and the task closed. The anti-poaching case stays a
+ticket of its own, beside the complaint: it is about the technician, not the service, and follows
+its own process and deadline (DOMAIN.md, 003). The submit key minted at claim
 time is unique on responses: a second submit of the same call returns the first one's result.
 """
 
@@ -148,11 +151,17 @@ def _record(task: CallTask, user: User, answers: Answers, now: datetime) -> Subm
 
     snapshot = complaints.order_snapshot(task.order, answers=summaries)
     made = []
-    for category in evaluation.complaint_categories:
+    categories = evaluation.complaint_categories
+    if categories:
+        raised_by: dict[str, str] = {}
+        for consequence in evaluation.consequences:
+            if consequence.kind == "complaint":
+                raised_by.setdefault(consequence.category, consequence.question)
         made.append(
             complaints.open_complaint(
                 task.order,
-                category=category,
+                categories=categories,
+                question_keys=raised_by,
                 source=ComplaintSource.CALL,
                 snapshot=snapshot,
                 now=now,

@@ -62,12 +62,12 @@ class IntakeError(ValueError):
 class DuplicateComplaint(IntakeError):
     """An open complaint of the same category on the same order exists already."""
 
-    def __init__(self, existing: Complaint):
+    def __init__(self, existing: Complaint, category: str | None = None):
         super().__init__(
             _l(
                 "Complaint #%(id)s about %(category)s on this order is still open.",
                 id=existing.id,
-                category=category_label(existing.category),
+                category=category_label(category or existing.category),
             ),
             "category",
         )
@@ -171,8 +171,9 @@ def register_manual_complaint(
     and puts the technician under review, as the call's contacts question does.
 
     Refused: an unknown category, an empty summary, and - unless ``allow_duplicate`` - a second
-    open complaint of the same category on the same order (the customer calling again about the
-    same thing belongs on the existing one)."""
+    open complaint about the same category on the same order, among its categories (the customer
+    calling again about the same thing belongs on the existing one). The complaint is written with
+    its one category row (``ComplaintCategory``), as a call's complaint is with its several."""
     if category not in manual_categories():
         raise IntakeError(_l("Choose what the complaint is about."), "category")
     summary = (summary or "").strip()
@@ -184,8 +185,8 @@ def register_manual_complaint(
         raise IntakeError(_l("Choose how the customer reached us."), "channel")
     if not allow_duplicate:
         for existing in open_complaints_of(order):
-            if existing.category == category:
-                raise DuplicateComplaint(existing)
+            if category in existing.category_keys:  # one of its categories, not only the main
+                raise DuplicateComplaint(existing, category)
 
     snapshot = complaints.order_snapshot(order)
     snapshot["intake"] = {"channel": channel, "registered_by": by.name}

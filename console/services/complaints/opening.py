@@ -3,6 +3,7 @@ the parent order, and handed to the QC department."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -10,6 +11,7 @@ from flask import current_app
 from console.extensions import db
 from console.models import (
     Complaint,
+    ComplaintCategory,
     ComplaintEvent,
     ComplaintKind,
     ComplaintSource,
@@ -81,7 +83,9 @@ def resolution_due(created_at: datetime, client=None) -> datetime:
 def open_complaint(
     order: Order,
     *,
-    category: str,
+    categories: Sequence[str] | None = None,
+    category: str | None = None,
+    question_keys: dict[str, str] | None = None,
     kind: ComplaintKind = ComplaintKind.COMPLAINT,
     source: ComplaintSource,
     snapshot: dict,
@@ -90,9 +94,16 @@ def open_complaint(
     by: User | None = None,
     summary: str | None = None,
 ) -> Complaint:
+    """One complaint about every category in ``categories`` (in that order; ``category`` for
+    just one), the first being its main category (``Complaint.category``). ``question_keys``:
+    the question whose answer raised each category, for a complaint from a call."""
+    keys = list(dict.fromkeys([*(categories or ()), *([category] if category else [])]))
+    if not keys:
+        raise ValueError("a complaint needs a category")
+    question_keys = question_keys or {}
     complaint = Complaint(
         kind=kind,
-        category=category,
+        category=keys[0],
         source=source,
         order=order,
         client_id=order.client_id,
@@ -107,6 +118,15 @@ def open_complaint(
         resolution_due_at=resolution_due(now, order.client),
     )
     db.session.add(complaint)
+    for key in keys:
+        db.session.add(
+            ComplaintCategory(
+                complaint=complaint, category=key, question_key=question_keys.get(key)
+            )
+        )
+    data = {"source": source.value, "category": keys[0], "kind": kind.value}
+    if len(keys) > 1:
+        data["categories"] = keys
     db.session.add(
         ComplaintEvent(
             complaint=complaint,
@@ -114,7 +134,7 @@ def open_complaint(
             actor_id=by.id if by is not None else None,
             kind="created",
             body=summary,
-            data={"source": source.value, "category": category, "kind": kind.value},
+            data=data,
         )
     )
     db.session.flush()
@@ -122,13 +142,16 @@ def open_complaint(
         f"complaint.opened.{kind.value}",
         actor=by,
         entity=complaint,
-        details={"category": category, "order": order.external_id},
+        details={"category": keys[0], "categories": keys, "order": order.external_id},
     )
+    # The stored English title (email, webhook) names the keys; the in-app notice names the
+    # categories in its reader's language (``notifications.notice_text``).
+    named = ", ".join(keys)
     notifications.complaint_event(
         NotificationKind.NEW_COMPLAINT,
         complaint,
         now=now,
-        title=f"New {kind.value} #{complaint.id}: {category}",
+        title=f"New {kind.value} #{complaint.id}: {named}",
         body=summary,
     )
     return complaint

@@ -441,13 +441,13 @@ def notice_text(notice: Notification) -> tuple[str, str | None]:
             title = _(
                 "New poaching case #%(n)s: %(category)s",
                 n=number,
-                category=category_label(complaint.category),
+                category=", ".join(category_label(k) for k in complaint.category_keys),
             )
         else:
             title = _(
                 "New complaint #%(n)s: %(category)s",
                 n=number,
-                category=category_label(complaint.category),
+                category=", ".join(category_label(k) for k in complaint.category_keys),
             )
     elif notice.kind == NotificationKind.ASSIGNED:
         title = _("#%(n)s was assigned to you", n=number)
