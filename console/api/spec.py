@@ -220,6 +220,7 @@ SCHEMAS = {
             "number",
             "status",
             "category",
+            "categories",
             "client",
             "created_at",
             "updated_at",
@@ -230,7 +231,26 @@ SCHEMAS = {
             "kind": {"enum": ["complaint", "poaching"]},
             "source": {"enum": ["call", "manual"]},
             "status": {"enum": [s.value for s in ComplaintStatus]},
-            "category": {"type": "string"},
+            "category": {
+                "type": "string",
+                "description": "The main category: the first of `categories`.",
+            },
+            "categories": {
+                "type": "array",
+                "description": (
+                    "Every category the complaint is about (a call opens one complaint with "
+                    "all the categories its answers raised), the main one first, each with its "
+                    "decision: its own where QC decided it otherwise, else the complaint's."
+                ),
+                "items": {
+                    "type": "object",
+                    "required": ["category", "validity"],
+                    "properties": {
+                        "category": {"type": "string"},
+                        "validity": {"enum": ["valid", "invalid", None]},
+                    },
+                },
+            },
             "client": {"type": "string", "description": "The client's key."},
             "order_external_id": _STRING,
             "customer": {
@@ -382,7 +402,12 @@ SCHEMAS = {
             },
             "complaints_by_category": {
                 "type": "object",
-                "description": "complaints_opened and complaints_valid by category key.",
+                "description": (
+                    "Complaints opened and found valid by category key: a complaint about "
+                    "two categories counts under each (complaints_opened counts it once); "
+                    "valid is the category's own decision where QC gave one, else the "
+                    "complaint's."
+                ),
                 "additionalProperties": {
                     "type": "object",
                     "required": ["opened", "valid"],

@@ -110,9 +110,10 @@ def panels(complaint: Complaint) -> list[str]:
 
 def _forms(complaint: Complaint, bound: str | None = None) -> dict[str, FlaskForm]:
     """Every action form; ``bound`` is the one that reads the posted data."""
+    classes = FORMS | {"classify": qc_forms.classify_form_for(complaint)}
     forms = {
         name: cls(prefix=name) if name == bound else cls(formdata=None, prefix=name)
-        for name, cls in FORMS.items()
+        for name, cls in classes.items()
     }
     config = current_app.config
     assign = forms["assign"]
@@ -135,6 +136,10 @@ def _forms(complaint: Complaint, bound: str | None = None) -> dict[str, FlaskFor
             cause.responsible.data = f"t:{complaint.responsible_technician_id}"
         elif complaint.responsible_user_id:
             cause.responsible.data = f"u:{complaint.responsible_user_id}"
+    if bound != "classify" and len(complaint.categories) > 1:
+        for row in complaint.categories:
+            value = row.validity.value if row.validity is not None else ""
+            forms["classify"][qc_forms.category_field(row)].data = value
     if bound != "action" and complaint.validity != Validity.VALID:
         forms["action"].kind.data = ActionKind.GOODWILL.value
     return forms
@@ -360,9 +365,20 @@ def complaint_contact(complaint_id: int):
 def complaint_classify(complaint_id: int):
     def run(c: Complaint, f: qc_forms.ClassifyForm, now: datetime) -> str:
         validity = Validity(f.validity.data)
-        complaint_workflow.classify(
-            c, validity=validity, reason=f.reason.data, by=current_user, now=now
-        )
+        try:
+            complaint_workflow.classify(
+                c,
+                validity=validity,
+                reason=f.reason.data,
+                categories=f.category_choices(c),
+                by=current_user,
+                now=now,
+            )
+        except WorkflowError as error:
+            # The service names a category by its key, the form by its row.
+            names = {f"category:{r.category}": qc_forms.category_field(r) for r in c.categories}
+            error.field = names.get(error.field, error.field)
+            raise
         return _("Classified as %(validity)s.", validity=qc_forms.VALIDITY_LABELS[validity])
 
     return _act(complaint_id, "classify", run)

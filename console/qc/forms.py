@@ -130,6 +130,40 @@ class ClassifyForm(FlaskForm):
     )
     reason = _text(_l("Reason"))
 
+    def category_choices(self, complaint) -> dict[str, str | None] | None:
+        """``{category: "valid" | "invalid" | None}`` from the per-category choices (None: the
+        same as the complaint), or None when the complaint has just one category."""
+        if len(complaint.categories) < 2:
+            return None
+        return {
+            row.category: self[category_field(row)].data or None for row in complaint.categories
+        }
+
+
+CATEGORY_VALIDITY_LABELS = {
+    "": _l("Same as the complaint"),
+    Validity.VALID.value: _l("Valid"),
+    Validity.INVALID.value: _l("Invalid"),
+}
+
+
+def category_field(row) -> str:
+    """The name of a category's choice in the classify form (by its row, whatever its key)."""
+    return f"category_{row.id}"
+
+
+def classify_form_for(complaint) -> type[ClassifyForm]:
+    """The classify form of this complaint: with one choice per category (the same as the
+    complaint, valid or invalid) when it is about more than one."""
+    if len(complaint.categories) < 2:
+        return ClassifyForm
+    choices = [SelectChoice(value, label) for value, label in CATEGORY_VALIDITY_LABELS.items()]
+    fields = {
+        category_field(row): SelectField(category_label(row.category), choices=choices, default="")
+        for row in complaint.categories
+    }
+    return type("ClassifyCategoriesForm", (ClassifyForm,), fields)
+
 
 class CauseForm(FlaskForm):
     cause = SelectField(_l("Cause"))

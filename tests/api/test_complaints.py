@@ -63,6 +63,27 @@ def test_a_complaint_as_other_systems_read_it(api, db, five, qc_user):
     assert found["updated_at"] > found["created_at"]  # assigning changed it
 
 
+def test_a_complaint_lists_its_categories_each_with_its_decision(api, db, open_complaint, qc_user):
+    complaint = open_complaint(categories=["quality", "price"])
+    workflow.classify(
+        complaint,
+        validity="valid",
+        reason="Scratched door",
+        categories={"price": "invalid"},
+        by=qc_user,
+        now=utcnow(),
+    )
+    db.session.commit()
+    found = api.get(f"{LIST}/{complaint.id}").json
+    assert found["category"] == "quality"  # the main one, as before
+    assert found["categories"] == [
+        {"category": "quality", "validity": "valid"},
+        {"category": "price", "validity": "invalid"},
+    ]
+    [listed] = [c for c in api.get(LIST).json["complaints"] if c["id"] == complaint.id]
+    assert listed["categories"] == found["categories"]
+
+
 def test_updated_since_keeps_what_changed_since(api, db, five, qc_user):
     cutoff = utcnow().replace(microsecond=0) - timedelta(seconds=1)
     assert (

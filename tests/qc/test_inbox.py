@@ -33,12 +33,19 @@ NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 def make_complaint(db, make_order):
     """A complaint as a call opens it (snapshot, deadlines, timeline), then adjusted."""
 
-    def make(order=None, *, category="quality", created=NOW - timedelta(hours=1), **fields):
+    def make(
+        order=None,
+        *,
+        category="quality",
+        categories=None,
+        created=NOW - timedelta(hours=1),
+        **fields,
+    ):
         order = order or make_order()
         kind = ComplaintKind.POACHING if category == "poaching" else ComplaintKind.COMPLAINT
         complaint = complaints.open_complaint(
             order,
-            category=category,
+            categories=categories or [category],
             kind=kind,
             source=fields.pop("source", ComplaintSource.CALL),
             snapshot=complaints.order_snapshot(order),
@@ -133,6 +140,27 @@ def test_filters_narrow_the_list_and_counts_stand_beside_them(
     assert count_of(html, "assignee=me") == 0  # mine are not about price
     assert count_of(html, "assignee=" + str(colleague.id)) == 1
     assert "Olga Colleague" in html
+
+
+@on_both_databases
+def test_the_category_filter_finds_a_complaint_by_any_of_its_categories(client, qc, make_complaint):
+    both = make_complaint(categories=["quality", "price"])
+    quality = make_complaint(category="quality")
+
+    assert shown(client.get("/qc/?category=price")) == [both.id]  # its second category
+    assert sorted(shown(client.get("/qc/?category=quality&sort=number"))) == [both.id, quality.id]
+    html = client.get("/qc/").get_data(as_text=True)
+    assert "quality, price" in html  # the row names both
+    # Each category counts every complaint about it; every other count counts a complaint once.
+    assert count_of(html, "category=quality") == 2
+    assert count_of(html, "category=price") == 1
+    assert count_of(html, "assignee=none") == 2
+    html = client.get("/qc/?category=price").get_data(as_text=True)
+    assert count_of(html, "category=quality") == 2
+    assert count_of(html, "assignee=none") == 1
+    counts = inbox_queries.inbox_counts(InboxFilter(category="price"), me_id=None, now=NOW)
+    assert (counts.total, counts.status["open"]) == (1, 1)
+    assert inbox_queries.inbox_counts(InboxFilter(), me_id=None, now=NOW).total == 2
 
 
 def test_deadline_filters_follow_the_sla_states(client, qc, make_complaint):

@@ -123,11 +123,12 @@ def call(db, make_order, version, operator):
 
 @pytest.fixture
 def complain(db, make_order):
-    def make(at, category="quality", *, response=None, order=None, **fields):
+    def make(at, category="quality", *, response=None, order=None, categories=None, **fields):
+        """``categories=[...]``: a complaint about several (the first the main one)."""
         order = order or (response.order if response is not None else make_order())
         complaint = open_complaint(
             order,
-            category=category,
+            categories=categories or [category],
             kind=fields.pop("kind", ComplaintKind.COMPLAINT),
             source=ComplaintSource.CALL if response is not None else ComplaintSource.MANUAL,
             snapshot=order_snapshot(order),

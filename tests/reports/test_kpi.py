@@ -35,7 +35,7 @@ from console.models import (
 )
 from console.scripts import scoring
 from console.scripts.definition import normalise
-from console.services.complaints import poaching
+from console.services.complaints import poaching, workflow
 from console.services.reports import kpi
 from console.services.reports.periods import Period
 from console.services.scripts import library as script_service
@@ -361,6 +361,43 @@ def test_complaints_by_category_and_the_fines_and_refunds_charged(
         Decimal("1500.50"),
         Decimal("12500.00"),
     ]
+
+
+@on_both_databases
+def test_a_complaint_about_two_categories_counts_under_each_with_its_own_decision(
+    client,
+    db,
+    login_as,
+    technician,
+    make_order,
+    open_complaint,  # noqa: F811
+    qc_user,  # noqa: F811
+):
+    """Valid for the work's quality, not for the price: the price counts as not valid on the
+    KPI by category (and its page); the complaint counts once, valid, in the totals."""
+    tech = technician("Two Things")
+    both = open_complaint(
+        order=make_order(technician=tech), categories=["quality", "price"], created_at=MID_NOV
+    )
+    open_complaint(order=make_order(technician=tech), category="quality", created_at=MID_NOV)
+    workflow.classify(
+        both,
+        validity=Validity.VALID,
+        reason="The door was scratched; the price was as agreed.",
+        categories={"price": Validity.INVALID},
+        by=qc_user,
+        now=MID_NOV + timedelta(hours=2),
+    )
+    db.session.commit()
+
+    row = _row(kpi.technician_kpi(NOVEMBER), tech)
+    assert row.by_category == {"price": [1, 0], "quality": [2, 1]}
+    assert (row.complaints_opened, row.complaints_valid) == (2, 1)  # each complaint once
+
+    login_as(Role.SUPERVISOR)
+    page = client.get(f"/reports/technicians/{tech.id}?from=2026-11-01&to=2026-11-30")
+    html = page.get_data(as_text=True)
+    assert "price: 1 opened, 0 valid" in html and "quality: 2 opened, 1 valid" in html
 
 
 # --- the page and the downloads ------------------------------------------------------------

@@ -224,6 +224,27 @@ def test_operators_figures(db, call, make_user):
     assert line.average_handle_seconds == 300.0
 
 
+def test_a_complaint_about_two_categories_counts_under_each_and_once_elsewhere(
+    db, complain, make_order
+):
+    complain(WEEK1, categories=["quality", "price"], cause_category="parts")
+    complain(WEEK1, "quality")
+    complain(WEEK2, categories=["price", "damage"], status=ComplaintStatus.MERGED)  # a duplicate
+    complain(BEFORE, categories=["service", "price"])
+
+    by_category = overview.complaints_by(PERIOD, Filters(), "category")
+    assert by_category.counts == {"quality": [2, 0], "price": [1, 0]}
+    by_cause = overview.complaints_by(PERIOD, Filters(), "cause")
+    assert by_cause.total == 2  # two complaints, whatever their categories
+    [week1, _week2] = overview.deadlines_by_week(PERIOD, Filters(), now=WEEK2)
+    assert week1.opened == 2
+    top = overview.top_problems(PERIOD, Filters())
+    assert [(p.category, p.count, p.previous) for p in top] == [("quality", 2, 0), ("price", 1, 1)]
+    # The filters hold for the other categories too.
+    elsewhere = Filters(client_id=make_order().client_id + 1000)
+    assert overview.complaints_by(PERIOD, elsewhere, "category").counts == {}
+
+
 def test_filters_narrow_every_figure(db, make_order, call, complain, make_user):
     other = make_user(Role.OPERATOR, name="Other")
     mine = call(WEEK1, score="20")

@@ -35,6 +35,7 @@ def load(complaint_id: int) -> Complaint | None:
             joinedload(Complaint.assignee),
             joinedload(Complaint.responsible_technician),
             joinedload(Complaint.responsible_user),
+            selectinload(Complaint.categories),
             selectinload(Complaint.events).joinedload(ComplaintEvent.actor),
             selectinload(Complaint.actions).joinedload(ComplaintAction.charged_technician),
         )

@@ -51,6 +51,7 @@ def _query():
         joinedload(Complaint.responsible_technician),
         joinedload(Complaint.responsible_user),
         selectinload(Complaint.actions).joinedload(ComplaintAction.charged_technician),
+        selectinload(Complaint.categories),
     )
 
 
@@ -91,6 +92,20 @@ def _technician(technician) -> dict | None:
     return {"id": technician.id, "external_id": technician.external_id, "name": technician.name}
 
 
+def categories_json(complaint: Complaint) -> list[dict]:
+    """Every category of the complaint, the main one (``category``) first, with its effective
+    decision: its own where QC decided it otherwise, else the complaint's."""
+    return [
+        {
+            "category": key,
+            "validity": validity.value if validity is not None else None,
+        }
+        for key, validity in (
+            (key, complaint.category_validity(key)) for key in complaint.category_keys
+        )
+    ]
+
+
 def as_json(complaint: Complaint) -> dict:
     snapshot = complaint.snapshot or {}
     order = complaint.order
@@ -105,6 +120,7 @@ def as_json(complaint: Complaint) -> dict:
         "source": complaint.source.value,
         "status": complaint.status.value,
         "category": complaint.category,
+        "categories": categories_json(complaint),
         "client": complaint.client.key,
         "order_external_id": order.external_id if order is not None else None,
         "customer": {

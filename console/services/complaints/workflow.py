@@ -230,10 +230,23 @@ def log_contact(
 
 
 def classify(
-    complaint: Complaint, *, validity: Validity, reason: str, by: User, now: datetime
+    complaint: Complaint,
+    *,
+    validity: Validity,
+    reason: str,
+    by: User,
+    now: datetime,
+    categories: dict[str, Validity | str | None] | None = None,
 ) -> ComplaintEvent:
     """Valid or invalid, always with the reason (DOMAIN.md, 001). It can be changed while the
-    complaint is open, but not to invalid once fines, refunds or blocks answered it."""
+    complaint is open, but not to invalid once fines, refunds or blocks answered it.
+
+    The decision applies to every category of the complaint; ``categories`` (for a complaint
+    about more than one) decides some of them differently: ``{category: validity}``, None (or
+    the complaint's own) for "the same as the complaint". Not every one of them can differ (that
+    is a different decision about the complaint). Refused input names the field
+    ``category:<key>``. Left out (None), the categories keep their own decisions, those that
+    now agree with the complaint's dropping theirs. The timeline records which differ."""
     _not_poaching(complaint)
     require_open(complaint)
     validity = Validity(validity)
@@ -246,18 +259,44 @@ def classify(
             ),
             "validity",
         )
+    rows = complaint.categories
+    own = {row.category: row.validity for row in rows}
+    if categories is not None:
+        for key, value in categories.items():
+            if key not in own:
+                raise WorkflowError(_l("This complaint is not about that category."), "validity")
+            try:
+                own[key] = Validity(value) if value else None
+            except ValueError:
+                raise WorkflowError(
+                    _l("Choose: as the complaint, valid or invalid."), f"category:{key}"
+                ) from None
+    differing = {key: v for key, v in own.items() if v is not None and v != validity}
+    if rows and len(differing) == len(rows):
+        raise WorkflowError(
+            _l(
+                "Every category is decided otherwise than the complaint: decide the complaint "
+                "that way instead."
+            ),
+            f"category:{rows[0].category}",
+        )
     before = complaint.validity.value if complaint.validity else None
+    before_differing = {
+        row.category: row.validity.value
+        for row in rows
+        if row.validity is not None and row.validity != complaint.validity
+    }
     complaint.validity = validity
     complaint.validity_reason = text
+    for row in rows:
+        row.validity = differing.get(row.category)
+        row.validity_reason = text if row.validity is not None else None
     _start_work(complaint)
-    return record_step(
-        complaint,
-        "classified",
-        by=by,
-        now=now,
-        body=text,
-        data={"validity": validity.value, "before": before},
-    )
+    data = {"validity": validity.value, "before": before}
+    if differing or before_differing:
+        data["categories"] = {key: v.value for key, v in differing.items()}
+        data["categories_before"] = before_differing
+    return record_step(complaint, "classified", by=by, now=now, body=text, data=data)
 
 
 def set_cause(

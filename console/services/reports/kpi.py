@@ -20,7 +20,9 @@ For each technician, with their client and role:
   points, the question's weight and maximum: only shown, answered questions are stored).
 - ``complaints_opened`` / ``complaints_valid``, in total and by category: complaints about
   their orders (the complaint's technician) opened in the period, not merged into another;
-  valid = found valid (at any time up to now).
+  valid = found valid (at any time up to now). The totals count each complaint once; by
+  category, a complaint about several categories counts under each, valid there by the
+  category's own decision where QC gave one, else by the complaint's.
 - ``repeat_repairs``: repeat repairs confirmed with them as the responsible person, reviewed
   (confirmed) in the period; ``bonus_percent`` the tier it puts them in (``bonus``).
 - ``fines`` / ``refunds``: fines and refunds charged to them (the anti-poaching refund
@@ -50,6 +52,7 @@ from console.models import (
     Client,
     Complaint,
     ComplaintAction,
+    ComplaintCategory,
     ComplaintStatus,
     Order,
     Question,
@@ -228,15 +231,33 @@ def _pooled(earned, weight) -> Decimal | None:
 
 
 def _complaints(period: Period):
-    valid = sa.func.sum(sa.case((Complaint.validity == Validity.VALID, 1), else_=0))
+    """Per technician and category: the complaints about it, those valid for it, and of those
+    the complaints whose main category it is (each complaint once: what the totals add up)."""
+    category = sa.func.coalesce(ComplaintCategory.category, Complaint.category)
+    main = sa.or_(ComplaintCategory.id.is_(None), ComplaintCategory.category == Complaint.category)
+    valid_for_it = (
+        sa.func.coalesce(ComplaintCategory.validity, Complaint.validity) == Validity.VALID
+    )
+
+    def counted(*conditions):
+        return sa.func.sum(sa.case((sa.and_(*conditions), 1), else_=0))
+
     return db.session.execute(
-        sa.select(Complaint.technician_id, Complaint.category, sa.func.count(), valid)
+        sa.select(
+            Complaint.technician_id,
+            category,
+            sa.func.count(),
+            counted(valid_for_it),
+            counted(main),
+            counted(main, Complaint.validity == Validity.VALID),
+        )
+        .outerjoin(ComplaintCategory, ComplaintCategory.complaint_id == Complaint.id)
         .where(
             _in(Complaint.created_at, period),
             Complaint.technician_id.is_not(None),
             Complaint.status != ComplaintStatus.MERGED,
         )
-        .group_by(Complaint.technician_id, Complaint.category)
+        .group_by(Complaint.technician_id, category)
     ).all()
 
 
@@ -315,8 +336,10 @@ def technician_kpi(period: Period, *, client_id: int | None = None) -> list[Tech
     ranks, previous_ranks = _ranks(scores, names), _ranks(previous_scores, names)
     repeats = _repeat_repairs(period)
     complaints: dict[int, list] = defaultdict(list)
-    for tid, category, opened, valid in _complaints(period):
-        complaints[tid].append((category, opened, int(valid or 0)))
+    for tid, category, opened, valid, once, once_valid in _complaints(period):
+        complaints[tid].append(
+            (category, opened, int(valid or 0), int(once or 0), int(once_valid or 0))
+        )
     charges: dict[int, dict] = defaultdict(dict)
     for tid, kind, amount in _charges(period):
         charges[tid][ActionKind(kind)] = _money(amount)
@@ -356,10 +379,10 @@ def technician_kpi(period: Period, *, client_id: int | None = None) -> list[Tech
             previous_rank=previous_ranks.get(tid),
         )
         row.bonus_percent = bonus_percent(role, row.repeat_repairs, own_tiers)
-        for category, opened, valid in sorted(complaints.get(tid, ())):
+        for category, opened, valid, once, once_valid in sorted(complaints.get(tid, ())):
             row.by_category[category] = [opened, valid]
-            row.complaints_opened += opened
-            row.complaints_valid += valid
+            row.complaints_opened += once
+            row.complaints_valid += once_valid
         if row.has_activity or status == TechnicianStatus.ACTIVE:
             out.append(row)
     out.sort(key=lambda r: (r.rank is None, r.rank or 0, r.name, r.technician_id))

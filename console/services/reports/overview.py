@@ -17,9 +17,13 @@ may be cut by the period (a week that starts before the 1st counts only the days
   ``facts.py``, which counts them row by row; they are summed from the running totals
   (``totals.py``) where the filters allow;
 * *complaints*: tickets of kind "complaint" opened in the period (merged duplicates not
-  counted again, poaching cases counted apart), by category and by the cause QC gave;
+  counted again, poaching cases counted apart), by category and by the cause QC gave. A
+  complaint about several categories (a call opens one with every category its answers raised)
+  counts once under each of its categories, and once in every other figure (causes, deadline
+  compliance, totals of complaints);
 * *top three problems*: the three most frequent complaint categories of the period (ties by
-  name), with their count in the previous period (``Period.previous()``) and the change;
+  name), each category of a complaint counted, with their count in the previous period
+  (``Period.previous()``) and the change;
 * *poaching per 1,000 calls*: poaching cases opened in a month per 1,000 completed calls of
   that month (DOMAIN.md, 003);
 * *deadline compliance*: of the complaints opened in a week whose first-answer deadline is
@@ -47,6 +51,7 @@ from console.models import (
     CallOutcome,
     CallTask,
     Complaint,
+    ComplaintCategory,
     ComplaintKind,
     ComplaintStatus,
     Order,
@@ -229,6 +234,18 @@ class ComplaintCounts:
 
     starts: list[date]
     rows: list[tuple[int, str, str, str, int]]  # (week, category, cause key, state, count)
+    # The complaints' other categories, beyond the main one the rows carry: (week, category,
+    # count). Counted with the categories only.
+    extra: list[tuple[int, str, int]] = field(default_factory=list)
+
+    def per_category(self) -> dict[str, int]:
+        """Each category's complaints in the period, every category of a complaint counted."""
+        out: dict[str, int] = defaultdict(int)
+        for _b, category, _cause, _state, n in self.rows:
+            out[category] += n
+        for _b, category, n in self.extra:
+            out[category] += n
+        return out
 
 
 def _cause_key():
@@ -265,15 +282,39 @@ def complaint_counts(period: Period, filters: Filters, *, now: datetime) -> Comp
     ).subquery()
     key = (inner.c.b, inner.c.category, inner.c.cause, inner.c.state)
     rows = db.session.execute(select(*key, func.count()).group_by(*key)).all()
-    return ComplaintCounts(buckets.starts, [tuple(row) for row in rows])
+    extra = _other_categories(
+        period, filters, select(buckets.index(Complaint.created_at).label("b"))
+    ).subquery()
+    extra_key = (extra.c.b, extra.c.category)
+    extra_rows = db.session.execute(select(*extra_key, func.count()).group_by(*extra_key)).all()
+    return ComplaintCounts(
+        buckets.starts, [tuple(row) for row in rows], [tuple(row) for row in extra_rows]
+    )
+
+
+def _other_categories(period: Period, filters: Filters, query):
+    """``query`` (of the period's complaints in scope) with a row per category of a complaint
+    beyond its main one (``category``), read along ``complaint_categories``' unique index: what
+    counting each category adds to the main categories the complaints' index holds."""
+    return _complaint_scope(period, filters, query.add_columns(ComplaintCategory.category)).join(
+        ComplaintCategory,
+        and_(
+            ComplaintCategory.complaint_id == Complaint.id,
+            ComplaintCategory.category != Complaint.category,
+        ),
+    )
 
 
 def stacked(counts: ComplaintCounts, by: str) -> Stacked:
-    """Complaints per week by ``category`` or ``cause`` (most frequent key first; for causes,
-    the finished without one and the not classified yet last)."""
+    """Complaints per week by ``category`` (each category of a complaint counted) or ``cause``
+    (each complaint once) (most frequent key first; for causes, the finished without one and the
+    not classified yet last)."""
     per_key: dict[str, list[int]] = defaultdict(lambda: [0] * len(counts.starts))
     for b, category, cause, _state, n in counts.rows:
         per_key[category if by == "category" else cause][b] += n
+    if by == "category":
+        for b, category, n in counts.extra:
+            per_key[category][b] += n
     last = {NO_CAUSE_FINISHED: 1, NO_CAUSE: 2} if by == "cause" else {}
     keys = sorted(per_key, key=lambda k: (last.get(k, 0), -sum(per_key[k]), k))
     return Stacked(counts.starts, keys, dict(per_key))
@@ -301,10 +342,17 @@ class Problem:
 
 
 def _category_counts(period: Period, filters: Filters) -> dict[str, int]:
+    """Each category's complaints in the period, every category of a complaint counted."""
     query = _complaint_scope(
         period, filters, select(Complaint.category, func.count()).group_by(Complaint.category)
     )
-    return dict(db.session.execute(query).all())
+    counts = defaultdict(int, db.session.execute(query).all())
+    other = _other_categories(period, filters, select(func.count())).group_by(
+        ComplaintCategory.category
+    )
+    for n, category in db.session.execute(other).all():
+        counts[category] += n
+    return dict(counts)
 
 
 def top_problems(
@@ -312,12 +360,7 @@ def top_problems(
 ) -> list[Problem]:
     """The most frequent complaint categories of the period, with the previous period's count
     (the period's own from ``counts`` when the caller has them)."""
-    if counts is None:
-        now = _category_counts(period, filters)
-    else:
-        now = defaultdict(int)
-        for _b, category, _cause, _state, n in counts.rows:
-            now[category] += n
+    now = _category_counts(period, filters) if counts is None else counts.per_category()
     before = _category_counts(period.previous(), filters)
     top = sorted(now, key=lambda k: (-now[k], k))[:limit]
     return [Problem(k, now[k], before.get(k, 0)) for k in top]

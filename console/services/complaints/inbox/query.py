@@ -14,6 +14,10 @@ and how many there are beside each filter value.
 * **Counts beside the filters** are of open complaints, in one statement (``_counts``): the open
   complaints grouped by their filter values (read from the covering index), then for each
   filter how many would show with each of its values, the other filters kept.
+* **Categories**: a complaint is about its main category (``Complaint.category``) and maybe
+  others (``complaint_categories``). The category filter shows the complaints having that
+  category among theirs; beside it, each category counts every complaint about it (a complaint
+  about two counts under each), while every other count counts a complaint once.
 * **Totals**: of open complaints exact (from the counts); of the archive counted up to
   ``COUNT_CAP`` where an index answers (status, kind, assignee, a search), otherwise the pager
   says "of many".
@@ -28,7 +32,9 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     String,
+    and_,
     cast,
+    exists,
     false,
     func,
     literal,
@@ -37,13 +43,14 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
 from console.extensions import db
 from console.models import (
     Client,
     Complaint,
+    ComplaintCategory,
     ComplaintEvent,
     ComplaintStatus,
     Customer,
@@ -221,12 +228,22 @@ def conditions(
         keep = {"status"} if walk in ("number", "age") else set()
         columns = {n: c if n in keep else _Unindexed(c) for n, c in _FILTERED.items()}
     chosen = _chosen(f, me_id, columns, f.statuses() if statuses is None else statuses)
+    if f.category:
+        chosen["category"] = _has_category(f.category, columns["category"])
     out = list(chosen.values())
     if f.deadline:
         out.append(_DEADLINE_FILTERS[f.deadline](now))
     if search is not None:
         out.append(search.condition())
     return out
+
+
+def _has_category(category: str, main_column):
+    """The complaint is about ``category``: its main one (``main_column``), or another of its."""
+    other = exists().where(
+        ComplaintCategory.complaint_id == Complaint.id, ComplaintCategory.category == category
+    )
+    return (main_column == category) | other
 
 
 class _Unindexed(FunctionElement):
@@ -275,30 +292,56 @@ def _chosen(f: InboxFilter, me_id: int | None, columns, statuses: frozenset[str]
 
 
 def _counts(f: InboxFilter, me_id: int | None, now: datetime, search: Search | None):
-    """The counts beside the filters, in one statement over the open complaints."""
-    groups = (
+    """The counts beside the filters, in one statement over the open complaints: grouped by
+    their filter values with their main category (``main`` 1), and once more for each of their
+    other categories (``main`` 0), which only the counts of categories add."""
+    where = [Complaint.status.in_(OPEN), *([search.condition()] if search else [])]
+    measures = (
+        func.count().label("complaints"),
+        *(func.count().filter(is_(now)).label(name) for name, is_ in _DEADLINE_FILTERS.items()),
+    )
+    main = (
         select(
             *(column.label(name) for name, column in _FILTERED.items()),
-            func.count().label("complaints"),
-            *(func.count().filter(is_(now)).label(name) for name, is_ in _DEADLINE_FILTERS.items()),
+            literal(1).label("main"),
+            *measures,
         )
-        .where(Complaint.status.in_(OPEN), *([search.condition()] if search else []))
+        .where(*where)
         .group_by(*_FILTERED.values())
-        .cte("open_groups")
     )
+    by_other = _FILTERED | {"category": ComplaintCategory.category}
+    other = (
+        select(*(column.label(name) for name, column in by_other.items()), literal(0), *measures)
+        .select_from(Complaint)
+        .join(
+            ComplaintCategory,
+            and_(
+                ComplaintCategory.complaint_id == Complaint.id,
+                ComplaintCategory.category != Complaint.category,
+            ),
+        )
+        .where(*where)
+        .group_by(*by_other.values())
+    )
+    groups = union_all(main, other).cte("open_groups")
     chosen = _chosen(f, me_id, groups.c, f.statuses())
+    # A complaint counts once: as its main category, or as the one chosen (at most one row of
+    # each complaint has it). The categories' own counts take every row.
+    once = [] if f.category else [groups.c.main == 1]
     # What a group adds to a count: its complaints, or those of the chosen deadline.
     shown = groups.c[f.deadline] if f.deadline else groups.c.complaints
 
     def per_value(name: str):
         others = [condition for other, condition in chosen.items() if other != name]
+        if name != "category":
+            others += once
         return (
             select(literal(name), cast(groups.c[name], String), func.sum(shown))
             .where(*others)
             .group_by(groups.c[name])
         )
 
-    every = list(chosen.values())
+    every = [*chosen.values(), *once]
     parts = [per_value(name) for name in _FILTERED]
     parts += [
         select(literal("deadline"), literal(bucket), func.sum(groups.c[bucket])).where(*every)
@@ -422,6 +465,7 @@ def _load(ids: list[int]) -> list[Complaint]:
             defer(Complaint.snapshot),
             defer(Complaint.summary),
             defer(Complaint.validity_reason),
+            selectinload(Complaint.categories),
         )
         .where(Complaint.id.in_(ids))
     ).unique()
