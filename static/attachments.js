@@ -18,13 +18,16 @@
       box.appendChild(p);
     });
     var field = input.closest(".field");
+    var hint = input.id + "-hint";
     if (messages.length) {
       field.classList.add("has-error");
       input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", hint + " " + box.id);
       input.focus();
     } else {
       field.classList.remove("has-error");
       input.removeAttribute("aria-invalid");
+      input.setAttribute("aria-describedby", hint);
     }
   }
 

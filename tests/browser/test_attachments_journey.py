@@ -122,6 +122,33 @@ def test_in_russian_on_a_phone(page, live_server, db, make_user, open_complaint)
     assert page.console_errors == []
 
 
+def test_without_javascript_the_form_posts_and_the_page_comes_back(
+    browser, live_server, db, make_user, open_complaint
+):
+    complaint = open_complaint()
+    qc = make_user(Role.QC, name="Quinn QC")
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server, qc, "Complaints")
+        page.goto(f"{live_server}/qc/complaints/{complaint.id}")
+        page.locator("#attachments input[type=file]").set_input_files(
+            {"name": "wheel.png", "mimeType": "image/png", "buffer": png(200, 100)}
+        )
+        card(page).get_by_role("button", name="Attach").click()
+        expect(page).to_have_url(re.compile(rf"/qc/complaints/{complaint.id}#attachments$"))
+        expect(page.locator("#notices")).to_contain_text("1 file attached.")
+        expect(card(page).get_by_role("img", name="wheel.png")).to_be_visible()
+        card(page).get_by_role("button", name="Remove wheel.png").click()
+        expect(page.locator("#notices")).to_contain_text("“wheel.png” removed from the complaint.")
+        expect(card(page).locator("img")).to_have_count(0)
+    finally:
+        context.close()
+
+
 # --- deployed ----------------------------------------------------------------------------------
 
 
