@@ -66,7 +66,8 @@ class Shelf:
     def pairs(self, view: SavedInboxView) -> str:
         """The view's filter as JSON pairs in the inbox's order (static/saved_views.js compares
         them with the address bar's)."""
-        return json.dumps([[k, view.query[k]] for k in FILTER_FIELDS if k in view.query])
+        pairs = [[k, view.query[k]] for k in FILTER_FIELDS if k in view.query]
+        return json.dumps(pairs, separators=(",", ":"), ensure_ascii=False)  # as JSON.stringify
 
     def editable(self) -> list[SavedInboxView]:
         return [v for v in self.views if views.can_change(v, current_user)]

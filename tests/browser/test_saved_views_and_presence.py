@@ -46,6 +46,12 @@ def test_save_a_view_and_open_it_in_one_click(page, live_server, make_user, open
     page.locator("#inbox-counts").get_by_role("link", name=re.compile("^Unassigned")).click()
     expect(page).not_to_have_url(re.compile(r"assignee=none"))
     expect(view).not_to_have_attribute("aria-current", "true")
+    # The same filter chosen by hand (no reload) is the view again.
+    page.locator("#inbox-counts").get_by_role("link", name=re.compile("^Unassigned")).click()
+    expect(page).to_have_url(re.compile(r"assignee=none"))
+    expect(view).to_have_attribute("aria-current", "true")
+    page.locator("#inbox-counts").get_by_role("link", name=re.compile("^Unassigned")).click()
+    expect(view).not_to_have_attribute("aria-current", "true")
     view.focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"assignee=none"))
