@@ -357,6 +357,12 @@ def send(
     db.session.add(delivery)
     db.session.flush()
     event.data = {**(event.data or {}), "delivery": delivery.id, "to": to, "locale": locale}
+    audit.record(
+        "complaint.customer_emailed",
+        actor=by,
+        entity=complaint,
+        details={"to": to, "locale": locale, "delivery": delivery.id, "subject": composed.subject},
+    )
     email = CustomerEmail(
         send_key=send_key,
         complaint_id=complaint.id,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from console.jobs.notifications import send_due
 from console.models import (
+    AuditEntry,
     CannedReply,
     CustomerEmail,
     CustomerEmailTemplate,
@@ -123,6 +124,10 @@ def test_an_email_from_the_complaint_goes_to_the_customer_and_is_the_first_answe
     assert contact.data["channel"] == "email" and contact.data["first"] is True
     assert contact.data["delivery"] == delivery.id
     assert contact.body == "Мастер приедет завтра в 10:00 и всё переделает бесплатно."
+    audit = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "complaint.customer_emailed")
+    )
+    assert audit.details["to"] == "ivan@example.com" and audit.details["locale"] == "ru"
 
     assert smtp.messages == []  # the job sends it
     assert send_due() == 1
