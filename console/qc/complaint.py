@@ -136,6 +136,8 @@ def _forms(complaint: Complaint, bound: str | None = None) -> dict[str, FlaskFor
             cause.responsible.data = f"t:{complaint.responsible_technician_id}"
         elif complaint.responsible_user_id:
             cause.responsible.data = f"u:{complaint.responsible_user_id}"
+    if bound != "classify" and complaint.validity is not None:
+        forms["classify"].validity.data = complaint.validity.value
     if bound != "classify" and len(complaint.categories) > 1:
         for row in complaint.categories:
             value = row.validity.value if row.validity is not None else ""
