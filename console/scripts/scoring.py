@@ -106,7 +106,8 @@ class Evaluation:
 
     @property
     def complaint_categories(self) -> list[str]:
-        """One complaint per category, in the order the answers name them."""
+        """The complaint categories the answers raise, in the order they name them: the call
+        opens one complaint listing them all."""
         return list(dict.fromkeys(c.category for c in self.consequences if c.kind == "complaint"))
 
     @property

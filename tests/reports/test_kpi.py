@@ -398,6 +398,7 @@ def test_a_complaint_about_two_categories_counts_under_each_with_its_own_decisio
     page = client.get(f"/reports/technicians/{tech.id}?from=2026-11-01&to=2026-11-30")
     html = page.get_data(as_text=True)
     assert "price: 1 opened, 0 valid" in html and "quality: 2 opened, 1 valid" in html
+    assert f'data-complaint="{both.id}"' in html and "quality, price" in html  # listed with both
 
 
 # --- the page and the downloads ------------------------------------------------------------

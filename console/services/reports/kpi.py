@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from console.extensions import db
 from console.models import (
@@ -526,6 +527,7 @@ def explain(technician_id: int, period: Period) -> Explanation | None:
     calls, counts = _call_costs(period, technician_id)
     complaints = db.session.scalars(
         sa.select(Complaint)
+        .options(selectinload(Complaint.categories))
         .where(
             Complaint.technician_id == technician_id,
             _in(Complaint.created_at, period),
