@@ -17,6 +17,7 @@ from console.models import AuditEntry, ComplaintAttachment, ComplaintEvent, Role
 from console.services.complaints import attachments as service
 from console.services.complaints import workflow as wf
 from tests.conftest import PASSWORD
+from tests.helpers import on_both_databases
 from tests.qc import complaint_fixtures
 
 open_complaint, qc_user = complaint_fixtures.open_complaint, complaint_fixtures.qc_user
@@ -89,6 +90,7 @@ def page_of(client, complaint) -> str:
     return response.get_data(as_text=True)
 
 
+@on_both_databases
 def test_a_photo_is_attached_shown_on_the_page_and_opens(
     db, client, login_as, complaint, qc_user, store
 ):
@@ -263,6 +265,7 @@ def test_a_file_is_found_only_through_its_own_complaint(
     assert client.get(huge).status_code == 404
 
 
+@on_both_databases
 def test_removing_hides_the_file_and_keeps_it_with_its_audit(
     db, client, login_as, complaint, qc_user, store
 ):
