@@ -55,6 +55,18 @@
     if (!caughtUp && seen) append("seen_event", seen.getAttribute("data-seen-event"));
     caughtUp = false;
   });
+  // The same note again is not swapped in: a screen reader would read it out every 15 s.
+  function said(node) {
+    var seen = node.querySelector("[data-seen-event]");
+    return node.textContent.replace(/\s+/g, " ").trim() + "|" + (seen ? seen.getAttribute("data-seen-event") : "");
+  }
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var el = region();
+    if (!el || e.detail.target !== el || !e.detail.xhr || e.detail.xhr.status !== 200) return;
+    var answer = document.createElement("template");
+    answer.innerHTML = e.detail.serverResponse;
+    if (said(answer.content) === said(el)) e.detail.shouldSwap = false;
+  });
   document.addEventListener("htmx:afterRequest", function (e) {
     var el = region();
     if (!el || e.detail.elt !== el || !e.detail.xhr) return;

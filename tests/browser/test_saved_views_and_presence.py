@@ -88,6 +88,19 @@ def test_two_people_on_one_complaint_see_each_other(
         # Anna's next poll brings Boris.
         expect(note).to_contain_text("Boris Ivanov has this complaint open", timeout=POLL_WAIT)
         assert_accessible(page)
+        # The same note at the next poll is left as it is (a screen reader reads a change).
+        page.evaluate(
+            """() => {
+                window.presenceChanges = 0;
+                new MutationObserver(() => window.presenceChanges++).observe(
+                    document.getElementById("complaint-presence"),
+                    {childList: true, subtree: true});
+            }"""
+        )
+        with page.expect_response(lambda r: r.url.endswith("/presence"), timeout=POLL_WAIT):
+            pass
+        page.wait_for_function("() => !document.querySelector('#complaint-presence.htmx-request')")
+        assert page.evaluate("window.presenceChanges") == 0
 
         # Boris types a note: Anna reads that he is typing.
         other.get_by_role("tab", name="Note").click()
