@@ -1,6 +1,7 @@
 """In Chromium: the constructor's autosave never replaces the field the admin is typing in. A save
 answered while the admin types into a question's key (slowly answered here, as on a busy
-server) once swapped the card under the cursor, and the key came out as ``problemsq1``."""
+server) once swapped the card under the cursor, and the key came out as ``problemsq1``. A
+select changed just as a save's answer is swapped in keeps the choice, and it is saved."""
 
 from __future__ import annotations
 
@@ -127,4 +128,88 @@ def test_a_save_answered_out_of_turn_does_not_bring_back_an_older_value(
     expect(card.get_by_label("Weight")).to_have_value("5")
     page.reload()
     expect(page.locator("article.ctor-card").first.get_by_label("Weight")).to_have_value("5")
+    assert page.console_errors == []
+
+
+# A select changed just as a save's answer is swapped in: the choice was undone (the change
+# acted on the card being replaced, or on the new card before htmx had set it up, and nothing
+# saved it). Each moment is made to happen, not hoped for: the save is held, the select is
+# changed at that moment of the swap, then the save is let through.
+CHANGE_SELECT = """([id, value, moment]) => {
+  const change = select => {
+    select.value = value;
+    select.dispatchEvent(new Event("input", {bubbles: true}));
+    select.dispatchEvent(new Event("change", {bubbles: true}));
+  };
+  const old = document.getElementById(id);
+  if (moment === "as the answer is swapped in") {
+    const now = () => change(document.getElementById(id));
+    document.addEventListener("htmx:beforeSwap", now, {once: true});
+  } else if (moment === "on the card being replaced") {
+    document.addEventListener("htmx:afterSwap", () => change(old), {once: true});
+  } else {  // on the new card, before htmx has set it up (its settle delay)
+    document.addEventListener("htmx:afterSwap", () => {
+      const fresh = document.getElementById(id);
+      if (fresh === old || !fresh.closest(".htmx-added")) throw new Error("not the new card");
+      change(fresh);
+    }, {once: true});
+  }
+}"""
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "while the save is on its way",
+        "as the answer is swapped in",
+        "on the card being replaced",
+        "on the new card before htmx has set it up",
+    ],
+)
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_a_select_changed_as_a_save_is_answered_keeps_the_choice_and_saves_it(
+    page, live_server, db, make_user, script, app_config, moment
+):
+    sign_in(page, live_server, make_user(Role.ADMIN), "Overview")
+    page.goto(f"{live_server}/admin/scripts/{script.id}")
+    card = page.locator("article.ctor-card").first
+    category = card.locator(".ctor-opt").first.locator("select[name$=complaint_category]")
+    select_id = category.get_attribute("id")
+    chosen = category.locator("option").nth(1).get_attribute("value")  # the first category
+    assert chosen and category.input_value() == ""
+    held = hold_saves(page)
+
+    text = card.get_by_label("Question", exact=True)
+    text.fill("Were the brakes fixed the first time?")
+    text.press("Tab")  # the wording's save starts (and is held)
+    for _ in range(250):  # the route's handler runs while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert len(held) == 1
+    if moment == "while the save is on its way":
+        category.select_option(chosen)
+    else:
+        page.evaluate(CHANGE_SELECT, [select_id, chosen, moment])
+
+    held.holding = False
+    with page.expect_response(
+        lambda r: (
+            bool(QUESTION_SAVE.search(r.url))
+            and f"complaint_category={chosen}" in (r.request.post_data or "")
+        )
+    ):
+        answer(page, held.pop())
+    page.wait_for_function(  # every answer swapped in and set up
+        "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-added')"
+    )
+    expect(category).to_have_value(chosen)
+    expect(text).to_have_value("Were the brakes fixed the first time?")
+
+    db.session.rollback()  # a fresh read of what the server stored
+    question = script_service.draft_of(script).questions[0]
+    assert question.text == "Were the brakes fixed the first time?"
+    assert question.options[0].complaint_category == chosen
+    page.reload()
+    expect(page.locator(f"#{select_id}")).to_have_value(chosen)
     assert page.console_errors == []
