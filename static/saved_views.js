@@ -26,8 +26,15 @@
     var now = current();
     var key = JSON.stringify(now.pairs);
     var links = Array.prototype.slice.call(shelf.querySelectorAll("a.sv-view"));
-    var matching = links.filter(function (a) { return a.dataset.query === key; });
-    var chosen = matching.filter(function (a) { return a.dataset.view === now.view; })[0] || matching[0];
+    // The view just opened (its id in the address), even with part of its filter left out;
+    // else the first whose filter is the one shown.
+    var opened = links.filter(function (a) {
+      if (a.dataset.view !== now.view) return false;
+      var own = JSON.parse(a.dataset.query).map(function (p) { return JSON.stringify(p); });
+      return now.pairs.every(function (p) { return own.indexOf(JSON.stringify(p)) >= 0; });
+    });
+    var matching = opened.length ? opened : links.filter(function (a) { return a.dataset.query === key; });
+    var chosen = matching[0];
     links.forEach(function (a) {
       var on = a === chosen;
       a.classList.toggle("is-chosen", on);

@@ -81,9 +81,12 @@ def saved_inbox_views(f: InboxFilter, **extra) -> Shelf:
     """The shelf of saved views for the inbox page showing ``f``."""
     found = views.visible_to(current_user)
     current = {k: str(v) for k, v in f.args().items()}
+    # The view just opened (its id in the address), even with part of its filter left out;
+    # else the first whose filter is the one shown.
     wanted = optional_id(request.args.get("view"))
-    matching = [v for v in found if v.query == current]
-    active = next((v for v in matching if v.id == wanted), matching[0] if matching else None)
+    opened = [v for v in found if v.id == wanted and current.items() <= v.query.items()]
+    matching = opened or [v for v in found if v.query == current]
+    active = matching[0] if matching else None
     form = extra.pop("save_form", None)
     if form is None:
         form = SaveViewForm(formdata=None, data=current)

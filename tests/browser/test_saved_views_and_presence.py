@@ -147,6 +147,9 @@ def test_screens_at_desk_and_phone_width(
             SavedInboxView(
                 owner_id=boris.id, name="Team: unassigned", query={"assignee": "none"}, shared=True
             ),
+            SavedInboxView(
+                owner_id=anna.id, name="Gone client", query={"client": "987654", "kind": "poaching"}
+            ),
         ]
     )
     db.session.commit()
@@ -164,6 +167,13 @@ def test_screens_at_desk_and_phone_width(
                 sign_in(tab, live_server, user, heading if user is anna else re.compile("."))
                 pages.append(tab)
             tab = pages[0]
+            tab.goto(f"{live_server}/qc/")
+            tab.locator("#saved-views").get_by_role("link", name="Gone client").click()
+            expect(tab.locator("#notices .notice-warning")).to_be_visible()
+            expect(tab).to_have_url(re.compile(r"kind=poaching"))
+            gone = tab.locator("#saved-views").get_by_role("link", name="Gone client")
+            expect(gone).to_have_attribute("aria-current", "true")
+            screenshot(tab, f"saved-views-dropped-{locale}-{width}")
             tab.goto(f"{live_server}/qc/?deadline=overdue")
             tab.locator("#saved-views summary").first.click()
             screenshot(tab, f"saved-views-{locale}-{width}")

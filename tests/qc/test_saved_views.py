@@ -120,6 +120,8 @@ def test_a_view_whose_client_was_removed_opens_without_it_and_says_so(client, lo
     assert "no longer applies and was left out" in page
     assert "Client: This client is no longer in the list." in page
     assert "Status: Not a status of the inbox." in page
+    link = re.search(rf'<a href="/qc/views/{view.id}"[^>]*>', shelf(page)).group(0)
+    assert 'aria-current="true"' in link  # the view is the one open, what is left of it
 
 
 def test_rename_and_delete_own_views_only(client, login_as, make_user, db, app):
