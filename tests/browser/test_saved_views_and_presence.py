@@ -193,3 +193,36 @@ def test_screens_at_desk_and_phone_width(
         finally:
             for context in contexts:
                 context.close()
+
+
+def test_a_hidden_tab_stops_saying_it_is_there(page, live_server, make_user, open_complaint):
+    """Hidden, the page stops polling (after a minute it no longer counts as open); visible
+    again, it polls at once (the clock is not run meanwhile). Time is Playwright's clock."""
+    complaint = open_complaint()
+    sign_in(page, live_server, make_user(Role.QC), "Complaints")
+    page.clock.install()
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if r.url.endswith("/presence") else None)
+    with page.expect_response(lambda r: r.url.endswith("/presence")):
+        page.goto(f"{live_server}/qc/complaints/{complaint.id}")  # the first poll, at once
+    page.clock.run_for(16_000)
+    page.wait_for_timeout(300)
+    assert len(polls) == 2, polls  # and one 15 s later
+
+    def visibility(state: str) -> None:
+        page.evaluate(
+            """state => {
+                const hidden = {value: state, configurable: true};
+                Object.defineProperty(document, "visibilityState", hidden);
+                document.dispatchEvent(new Event("visibilitychange"));
+            }""",
+            state,
+        )
+
+    visibility("hidden")
+    page.clock.run_for(60_000)
+    page.wait_for_timeout(300)
+    assert len(polls) == 2, polls  # nothing while hidden
+    with page.expect_response(lambda r: r.url.endswith("/presence")):
+        visibility("visible")  # back: at once, not 15 s after the last poll
+    assert len(polls) == 3, polls
