@@ -67,3 +67,25 @@ def test_a_page_and_an_email_in_another_language_in_one_request(app):
         with force_locale("en"):
             assert render_template_string("{{ _('Live board') }}") == "Live board"
         assert render_template_string("{{ _('Live board') }}") == "Онлайн-панель"
+
+
+def test_no_string_is_in_the_russian_catalogue_twice():
+    """Two entries of one string (each appended with its own change) make gettext's tools refuse
+    the catalogue and leave which translation wins to chance."""
+    seen, twice = set(), []
+    context = key = None
+    for line in [*CATALOG.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.startswith("msgctxt "):
+            context = line
+        elif line.startswith("msgid "):
+            key = [line]
+        elif key is not None and line.startswith('"'):
+            key.append(line)
+        elif key is not None:  # msgstr or a blank line ends the id
+            entry = (context, "".join(key))
+            if entry != (None, 'msgid ""'):  # the header
+                if entry in seen:
+                    twice.append(entry)
+                seen.add(entry)
+            context = key = None
+    assert twice == []
