@@ -143,3 +143,19 @@ def test_the_empty_report_says_so(client, login_as, db):
     page = client.get("/reports/deadlines").get_data(as_text=True)
     assert "No complaints in this period." in page and "Nothing is overdue." in page
     assert db.session.scalar(select(Client.id)) is None
+
+
+def test_an_overdue_complaint_is_listed_with_all_its_categories(db, client, login_as, make_order):
+    order = make_order()
+    open_complaint(
+        order,
+        categories=["quality", "price"],
+        source=ComplaintSource.CALL,
+        snapshot=order_snapshot(order),
+        now=utcnow() - timedelta(hours=20),
+    )
+    db.session.commit()
+    login_as(Role.SUPERVISOR)
+    for url in ("/reports/deadlines", "/reports/live"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<td>quality, price</td>" in page, url

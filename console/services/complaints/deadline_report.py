@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import selectinload
 
 from console.extensions import db
 from console.models import Client, Complaint, ComplaintStatus, User
@@ -140,8 +141,10 @@ def deadline_report(*, now: datetime, days: int = 30, client: Client | None = No
 
 
 def overdue_complaints(*, now: datetime, client: Client | None = None, limit: int = 50):
-    """The complaints overdue right now, the longest overdue first."""
-    query = select(Complaint).where(sla.overdue_sql(now))
+    """The complaints overdue right now, the longest overdue first, with their categories."""
+    query = (
+        select(Complaint).options(selectinload(Complaint.categories)).where(sla.overdue_sql(now))
+    )
     if client is not None:
         query = query.where(Complaint.client_id == client.id)
     order = (Complaint.deadline_at, Complaint.id)
