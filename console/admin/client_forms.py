@@ -43,6 +43,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import NumberInput
 
+from console.forms import show_refusal
 from console.models.catalog import DEFAULT_WORKING_HOURS
 from console.phones import readable_phone
 from console.services import calling_hours
@@ -301,10 +302,8 @@ class ClientForm(FlaskForm):
         """Show a refusal of the service next to its field (or above the form)."""
         if error.field in self.week_errors:
             self.week_errors[error.field].append(error.message)
-        elif error.field and hasattr(self, error.field):
-            getattr(self, error.field).errors.append(error.message)
         else:
-            self.form_errors.append(error.message)
+            show_refusal(self, error.message, error.field)
 
 
 def _tiers_field(field) -> None:
@@ -406,7 +405,4 @@ class WorkTypeForm(FlaskForm):
         )
 
     def refuse(self, error: client_service.CatalogRefused) -> None:
-        if error.field and hasattr(self, error.field):
-            getattr(self, error.field).errors.append(error.message)
-        else:
-            self.form_errors.append(error.message)
+        show_refusal(self, error.message, error.field)

@@ -15,7 +15,7 @@ from wtforms.validators import Length
 from console.access import roles_required
 from console.admin import bp
 from console.extensions import db
-from console.forms import ConfirmForm
+from console.forms import ConfirmForm, show_refusal
 from console.models import Client, Role, utcnow
 from console.services import customer_emails
 from console.services.customer_emails import TextRefused
@@ -102,11 +102,7 @@ def client_customer_email_save(client_id: int, locale: str):
             )
         except TextRefused as error:
             db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            if field is not None:
-                field.errors = [*field.errors, error.message]
-            else:
-                form.form_errors.append(error.message)
+            show_refusal(form, error.message, error.field)
         else:
             db.session.commit()
             language = customer_emails.language_name(locale)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from console.access import roles_required
 from console.extensions import db
+from console.forms import show_refusal
 from console.models import CannedReply, Client, Role, utcnow
 from console.qc import bp
 from console.qc.customer_email_forms import CannedReplyForm
@@ -54,11 +55,7 @@ def _save(form: CannedReplyForm, reply: CannedReply | None) -> CannedReply | Non
         saved = customer_emails.save_reply(reply, form.values(), by=current_user, now=utcnow())
     except TextRefused as error:
         db.session.rollback()
-        field = getattr(form, error.field or "", None)
-        if field is not None:
-            field.errors = [*field.errors, error.message]
-        else:
-            form.form_errors.append(error.message)
+        show_refusal(form, error.message, error.field)
         return None
     db.session.commit()
     return saved

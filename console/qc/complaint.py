@@ -24,6 +24,7 @@ from jinja2_fragments.flask import render_blocks
 
 from console.access import roles_required
 from console.extensions import db, htmx
+from console.forms import show_refusal
 from console.labels import CALL_OUTCOMES
 from console.models import (
     ActionKind,
@@ -266,12 +267,7 @@ def _technician_blocked(complaint: Complaint) -> bool:
 
 
 def _show_error(form: FlaskForm, error: WorkflowError, fields: dict[str, str]) -> None:
-    name = fields.get(error.field, error.field) if error.field else None
-    field = getattr(form, name, None) if name else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    show_refusal(form, error.message, fields.get(error.field, error.field))
 
 
 def _done(complaint_id: int, message: str, *, facts: bool = False):
