@@ -137,6 +137,8 @@ def from_environment(instance_path: Path) -> dict:
         "ATTACHMENT_MAX_MB": int(env.get("ATTACHMENT_MAX_MB", "10")),
         "ATTACHMENTS_PER_UPLOAD": int(env.get("ATTACHMENTS_PER_UPLOAD", "5")),
         "ATTACHMENTS_PER_COMPLAINT": int(env.get("ATTACHMENTS_PER_COMPLAINT", "20")),
+        # How often an open complaint page says "still here" (and learns who else is): seconds.
+        "PRESENCE_POLL_SECONDS": float(env.get("PRESENCE_POLL_SECONDS", "15")),
         # Notifications: email through SMTP (none sent when SMTP_HOST is empty) and a webhook.
         "SMTP_HOST": env.get("SMTP_HOST", ""),
         "SMTP_PORT": int(env.get("SMTP_PORT", "587")),

@@ -9,7 +9,12 @@
   if (window.complaintPresence) return;
   window.complaintPresence = true;
 
-  var POLL_MS = 15 * 1000;
+  // Every PRESENCE_POLL_SECONDS (15 s; the page's data-poll-seconds).
+  function pollMs() {
+    var el = region();
+    var seconds = el ? parseFloat(el.getAttribute("data-poll-seconds")) : NaN;
+    return (seconds > 0 ? seconds : 15) * 1000;
+  }
   var TYPING_MS = 20 * 1000;
   var lastPoll = 0;
   var lastTyped = 0;
@@ -35,7 +40,7 @@
       stopped = false;
       caughtUp = false;
       poll();
-    } else if (Date.now() - lastPoll >= POLL_MS - 500) {
+    } else if (Date.now() - lastPoll >= pollMs() - 500) {
       poll();
     }
   }, 1000);
