@@ -354,6 +354,34 @@ def feminine_surname(surname: str) -> str:
     return surname
 
 
+# QC's canned replies (title, language, text), offered on every client's complaints.
+CANNED_REPLIES = (
+    (
+        "Apology and next step",
+        "en",
+        "Dear {customer_name}, we are sorry about order {order_number}. We are looking into it "
+        "and will call you back with a decision within three days.",
+    ),
+    (
+        "Free inspection offered",
+        "en",
+        "We would like to inspect the work on order {order_number} free of charge. Please choose "
+        "a time that suits you.",
+    ),
+    (
+        "Решение: повторный визит",
+        "ru",
+        "{customer_name}, приносим извинения за заказ {order_number}. Мастер приедет повторно "
+        "бесплатно; мы позвоним, чтобы договориться о времени.",
+    ),
+    (
+        "Возврат за счёт мастера",
+        "ru",
+        "{customer_name}, по заказу {order_number} мы вернём вам деньги. Возврат придёт в течение "
+        "пяти рабочих дней.",
+    ),
+)
+
 EMAIL_DOMAINS = {
     "ru": ("mail.ru", "yandex.ru", "gmail.com", "bk.ru", "inbox.ru"),
     "en": ("gmail.com", "outlook.com", "btinternet.com", "yahoo.co.uk", "hotmail.co.uk"),

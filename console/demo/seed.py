@@ -40,6 +40,7 @@ from console.demo import data
 from console.demo.data import CAR, ClientSpec, WorkTypeSpec
 from console.extensions import db
 from console.models import (
+    CannedReply,
     Client,
     Customer,
     CustomerPhone,
@@ -52,6 +53,7 @@ from console.models import (
     WorkType,
     utcnow,
 )
+from console.services import customer_emails
 from console.services.auth import create_user
 from console.services.reports import totals
 
@@ -98,6 +100,7 @@ def seed_demo(
     qc = _ensure_users()
     work_types = _ensure_work_types()
     clients = _ensure_clients()
+    _ensure_canned_replies(qc)
     marketplace = _ensure_technicians(_marketplace_spec(), None, seed, anchor, qc)
     counts = _split_orders(orders, seed)
     for spec in data.CLIENTS:
@@ -130,6 +133,15 @@ def _ensure_users() -> User | None:
                 timezone=timezone,
             )
     return db.session.scalar(select(User).where(User.email == QC_EMAIL))
+
+
+def _ensure_canned_replies(by: User | None) -> None:
+    """QC's canned replies in both languages, when there are none yet."""
+    if by is None or db.session.scalar(select(CannedReply.id).limit(1)) is not None:
+        return
+    for position, (title, locale, body) in enumerate(data.CANNED_REPLIES):
+        values = customer_emails.ReplyValues(title, body, locale, None, True, position)
+        customer_emails.save_reply(None, values, by=by, now=utcnow())
 
 
 def _ensure_work_types() -> dict[str, WorkType]:

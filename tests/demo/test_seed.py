@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from console.demo import seed as demo
 from console.models import (
+    CannedReply,
     Client,
     Customer,
     CustomerPhone,
@@ -45,7 +46,7 @@ def order_rows(db) -> list[tuple]:
 
 
 def counts(db) -> dict[str, int]:
-    models = (Client, WorkType, Technician, Customer, CustomerPhone, Order, User)
+    models = (Client, WorkType, Technician, Customer, CustomerPhone, Order, User, CannedReply)
     return {
         model.__name__: db.session.scalar(select(func.count()).select_from(model))
         for model in models
@@ -97,6 +98,7 @@ def test_seeding_twice_creates_nothing_new(db):
     assert counts(db) == before
     assert before["Order"] == 200
     assert before["User"] == len(demo.DEMO_USERS)
+    assert before["CannedReply"] == 4  # two in each language, for the complaint page
     assert summary == (
         f"Demo data: 4 clients, 9 work types, {before['Technician']} technicians (3 blocked), "
         f"{before['Customer']} customers, 200 orders, 5 users"
