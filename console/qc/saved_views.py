@@ -27,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 
 from console.access import roles_required
 from console.extensions import db
+from console.forms import show_refusal
 from console.ids import optional_id
 from console.models import Complaint, Role, SavedInboxView, utcnow
 from console.qc import bp
@@ -180,8 +181,7 @@ def save_view():
     try:
         view = views.save(current_user, form.name.data, query)
     except SavedViewError as error:
-        problem = getattr(form, error.field)
-        problem.errors = [*problem.errors, error.message]
+        show_refusal(form, error.message, error.field)
         return _inbox_again(query, save_form=form)
     db.session.commit()
     flash(_("View “%(name)s” saved.", name=view.name), "success")
